@@ -1,0 +1,555 @@
+package dev.cairn;
+
+import dev.cairn.core.model.Attribute;
+import dev.cairn.core.model.Ids;
+import dev.cairn.core.model.SpanEvent;
+import dev.cairn.core.model.SpanKind;
+import dev.cairn.core.model.SpanLink;
+import dev.cairn.core.model.SpanView;
+import dev.cairn.core.model.StatusCode;
+import dev.cairn.core.sampling.SamplingDecision;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.Value;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One object is both the span builder and the span it starts: a span costs the application one
+ * allocation (plus its attribute array) instead of two. Attributes live in a flat key/value array;
+ * the block encoder reads them through {@link SpanView} after {@link #end()} hands the span to the
+ * sink, so nothing is copied on the application thread.
+ *
+ * <p>Mutators lock the span (the OpenTelemetry API promises thread-safe spans); after end every
+ * mutator is a no-op, so the encoder's reads never race with a writer. Builder methods called after
+ * {@link #startSpan()} are ignored.
+ */
+final class CairnSpan implements Span, SpanBuilder, SpanView {
+  private static final int STATE_BUILDING = 0;
+  private static final int STATE_RECORDING = 1;
+  private static final int STATE_NOT_RECORDING = 2;
+  private static final int STATE_ENDED = 3;
+
+  private final CairnTracer tracer;
+  private String name;
+  private SpanKind kind = SpanKind.INTERNAL;
+  private int state = STATE_BUILDING;
+
+  private long traceIdHigh;
+  private long traceIdLow;
+  private long spanId;
+  private long parentSpanId;
+  private int flags;
+  private TraceState traceState;
+  private SpanContext spanContext;
+
+  private long startEpochNanos;
+  private long startNanoTime;
+  private boolean explicitStart;
+  private long endEpochNanos;
+
+  private StatusCode status = StatusCode.UNSET;
+  private String statusMessage = "";
+
+  /** Pairs: key (String), value (String, Boolean, Long, Double or List). */
+  private Object[] attributes;
+  private int attributeCount;
+  /** Bit i set: attribute i is a business key (only the first 64 can be). */
+  private long businessKeyBits;
+  private List<SpanEvent> events;
+  private List<SpanLink> links;
+
+  // Builder-only state.
+  private Context parent;
+  private boolean noParent;
+
+  CairnSpan(CairnTracer tracer, String name) {
+    this.tracer = tracer;
+    this.name = name;
+  }
+
+  // ---------------------------------------------------------------- SpanBuilder
+
+  @Override
+  public synchronized CairnSpan setParent(Context context) {
+    if (state == STATE_BUILDING && context != null) {
+      parent = context;
+      noParent = false;
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized CairnSpan setNoParent() {
+    if (state == STATE_BUILDING) {
+      noParent = true;
+      parent = null;
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized CairnSpan setSpanKind(io.opentelemetry.api.trace.SpanKind spanKind) {
+    if (state == STATE_BUILDING && spanKind != null) {
+      kind = switch (spanKind) {
+        case SERVER -> SpanKind.SERVER;
+        case CLIENT -> SpanKind.CLIENT;
+        case PRODUCER -> SpanKind.PRODUCER;
+        case CONSUMER -> SpanKind.CONSUMER;
+        default -> SpanKind.INTERNAL;
+      };
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized CairnSpan setStartTimestamp(long startTimestamp, TimeUnit unit) {
+    if (state == STATE_BUILDING && startTimestamp > 0 && unit != null) {
+      startEpochNanos = unit.toNanos(startTimestamp);
+      explicitStart = true;
+    }
+    return this;
+  }
+
+  @Override
+  public Span startSpan() {
+    Context parentContext;
+    synchronized (this) {
+      if (state != STATE_BUILDING) {
+        return this;
+      }
+      parentContext = noParent ? Context.root() : parent != null ? parent : Context.current();
+      parent = null;
+    }
+    Span parentSpan = Span.fromContextOrNull(parentContext);
+    boolean hasParent = false;
+    boolean parentSampled = false;
+    long hi;
+    long lo;
+    if (parentSpan instanceof CairnSpan p && p.spanId != 0) {
+      hasParent = true;
+      hi = p.traceIdHigh;
+      lo = p.traceIdLow;
+      parentSampled = (p.flags & FLAG_SAMPLED) != 0;
+      synchronized (this) {
+        parentSpanId = p.spanId;
+        traceState = p.traceState;
+      }
+    } else if (parentSpan != null && parentSpan.getSpanContext().isValid()) {
+      SpanContext psc = parentSpan.getSpanContext();
+      hasParent = true;
+      String traceId = psc.getTraceId();
+      hi = Ids.parseHexLong(traceId, 0);
+      lo = Ids.parseHexLong(traceId, 16);
+      parentSampled = psc.isSampled();
+      synchronized (this) {
+        parentSpanId = Ids.parseHexLong(psc.getSpanId(), 0);
+        traceState = psc.getTraceState();
+        if (psc.isRemote()) {
+          flags |= FLAG_REMOTE_PARENT;
+        }
+      }
+    } else {
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      hi = r.nextLong();
+      lo = nonZero(r);
+    }
+    TracerState ts = tracer.state;
+    SamplingDecision decision;
+    try {
+      decision = ts.sampler.decide(parentContext, hasParent, parentSampled, hi, lo,
+          tracer.scopeName, name, kind);
+    } catch (RuntimeException e) {
+      // A broken sampler must not break the application: keep the trace going unsampled.
+      decision = SamplingDecision.DROP;
+    }
+    if (decision == SamplingDecision.OFF) {
+      synchronized (this) {
+        state = STATE_ENDED;
+      }
+      return hasParent ? Span.wrap(parentSpan.getSpanContext()) : Span.getInvalid();
+    }
+    long now = System.nanoTime();
+    synchronized (this) {
+      traceIdHigh = hi;
+      traceIdLow = lo;
+      spanId = nonZero(ThreadLocalRandom.current());
+      if (traceState == null) {
+        traceState = TraceState.getDefault();
+      }
+      startNanoTime = now;
+      if (!explicitStart) {
+        startEpochNanos = ts.epochNanos(now);
+      }
+      if (decision == SamplingDecision.SAMPLE) {
+        flags |= FLAG_SAMPLED;
+        state = STATE_RECORDING;
+      } else {
+        state = STATE_NOT_RECORDING;
+        attributes = null;
+        attributeCount = 0;
+        events = null;
+        links = null;
+      }
+    }
+    return this;
+  }
+
+  private static long nonZero(ThreadLocalRandom r) {
+    long v;
+    do {
+      v = r.nextLong();
+    } while (v == 0);
+    return v;
+  }
+
+  // ---------------------------------------------------------------- attributes (both roles)
+
+  private boolean mutable() {
+    return state == STATE_BUILDING || state == STATE_RECORDING;
+  }
+
+  @Override
+  public CairnSpan setAttribute(String key, String value) {
+    if (key != null && value != null) {
+      put(key, value, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAttribute(String key, long value) {
+    if (key != null) {
+      put(key, value, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAttribute(String key, double value) {
+    if (key != null) {
+      put(key, value, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAttribute(String key, boolean value) {
+    if (key != null) {
+      put(key, value, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAttribute(String key, Value<?> value) {
+    if (key != null && value != null) {
+      put(key, value.asString(), false);
+    }
+    return this;
+  }
+
+  @Override
+  public <T> CairnSpan setAttribute(AttributeKey<T> key, T value) {
+    if (key != null && value != null) {
+      Object v = value instanceof List<?> list ? List.copyOf(list)
+          : value instanceof Value<?> val ? val.asString() : value;
+      put(key.getKey(), v, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAttribute(AttributeKey<Long> key, int value) {
+    if (key != null) {
+      put(key.getKey(), (long) value, false);
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan setAllAttributes(Attributes all) {
+    if (all != null && !all.isEmpty()) {
+      all.forEach((k, v) -> put(k.getKey(), v instanceof List<?> l ? List.copyOf(l) : v, false));
+    }
+    return this;
+  }
+
+  /** Binds a business key (an order ID, a user ID) to this span; the store indexes it for lookup. */
+  CairnSpan setBusinessKey(String key, String value) {
+    if (key != null && value != null) {
+      put(key, value, true);
+    }
+    return this;
+  }
+
+  private synchronized void put(String key, Object value, boolean businessKey) {
+    if (!mutable() || key.isEmpty()) {
+      return;
+    }
+    boolean bk = businessKey || tracer.state.businessKeys.contains(key);
+    Object[] a = attributes;
+    for (int i = 0; i < attributeCount; i++) {
+      Object k = a[2 * i];
+      if (k == key || k.equals(key)) {
+        a[2 * i + 1] = value;
+        if (bk && i < 64) {
+          businessKeyBits |= 1L << i;
+        }
+        return;
+      }
+    }
+    if (attributeCount >= tracer.state.maxAttributes) {
+      return;
+    }
+    if (a == null) {
+      a = attributes = new Object[8];
+    } else if (a.length == 2 * attributeCount) {
+      a = attributes = Arrays.copyOf(a, a.length * 2);
+    }
+    a[2 * attributeCount] = key;
+    a[2 * attributeCount + 1] = value;
+    if (bk && attributeCount < 64) {
+      businessKeyBits |= 1L << attributeCount;
+    }
+    attributeCount++;
+  }
+
+  // ---------------------------------------------------------------- links (both roles)
+
+  @Override
+  public CairnSpan addLink(SpanContext context) {
+    return addLink(context, Attributes.empty());
+  }
+
+  @Override
+  public CairnSpan addLink(SpanContext context, Attributes linkAttributes) {
+    if (context == null || !context.isValid()) {
+      return this;
+    }
+    String t = context.getTraceId();
+    SpanLink link = new SpanLink(Ids.parseHexLong(t, 0), Ids.parseHexLong(t, 16),
+        Ids.parseHexLong(context.getSpanId(), 0), convert(linkAttributes));
+    synchronized (this) {
+      if (mutable()) {
+        if (links == null) {
+          links = new ArrayList<>(2);
+        }
+        if (links.size() < tracer.state.maxLinks) {
+          links.add(link);
+        }
+      }
+    }
+    return this;
+  }
+
+  private static List<Attribute> convert(Attributes attrs) {
+    if (attrs == null || attrs.isEmpty()) {
+      return List.of();
+    }
+    List<Attribute> out = new ArrayList<>(attrs.size());
+    attrs.forEach((k, v) -> out.add(Attribute.of(k.getKey(), v instanceof Value<?> val ? val.asString() : v)));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- Span
+
+  @Override
+  public CairnSpan addEvent(String eventName, Attributes eventAttributes) {
+    return addEventMicros(eventName, eventAttributes, nowEpochNanos() / 1000);
+  }
+
+  @Override
+  public CairnSpan addEvent(String eventName, Attributes eventAttributes, long timestamp, TimeUnit unit) {
+    return addEventMicros(eventName, eventAttributes, unit == null ? nowEpochNanos() / 1000 : unit.toMicros(timestamp));
+  }
+
+  private CairnSpan addEventMicros(String eventName, Attributes eventAttributes, long micros) {
+    if (eventName == null || state != STATE_RECORDING) {
+      return this;
+    }
+    SpanEvent event = new SpanEvent(micros, eventName, convert(eventAttributes));
+    synchronized (this) {
+      if (state == STATE_RECORDING) {
+        if (events == null) {
+          events = new ArrayList<>(2);
+        }
+        if (events.size() < tracer.state.maxEvents) {
+          events.add(event);
+        }
+      }
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized CairnSpan setStatus(io.opentelemetry.api.trace.StatusCode code, String description) {
+    if (state != STATE_RECORDING || code == null || status == StatusCode.OK) {
+      return this;
+    }
+    switch (code) {
+      case OK -> {
+        status = StatusCode.OK;
+        statusMessage = "";
+      }
+      case ERROR -> {
+        status = StatusCode.ERROR;
+        statusMessage = description == null ? "" : description;
+      }
+      default -> { }
+    }
+    return this;
+  }
+
+  @Override
+  public CairnSpan recordException(Throwable exception, Attributes additional) {
+    if (exception == null || state != STATE_RECORDING) {
+      return this;
+    }
+    StringWriter trace = new StringWriter();
+    exception.printStackTrace(new PrintWriter(trace));
+    List<Attribute> attrs = new ArrayList<>(4);
+    attrs.add(Attribute.of("exception.type", exception.getClass().getName()));
+    if (exception.getMessage() != null) {
+      attrs.add(Attribute.of("exception.message", exception.getMessage()));
+    }
+    attrs.add(Attribute.of("exception.stacktrace", trace.toString()));
+    attrs.addAll(convert(additional));
+    SpanEvent event = new SpanEvent(nowEpochNanos() / 1000, "exception", attrs);
+    synchronized (this) {
+      if (state == STATE_RECORDING) {
+        if (events == null) {
+          events = new ArrayList<>(2);
+        }
+        if (events.size() < tracer.state.maxEvents) {
+          events.add(event);
+        }
+      }
+    }
+    return this;
+  }
+
+  @Override
+  public synchronized CairnSpan updateName(String newName) {
+    if (mutable() && newName != null && !newName.isEmpty()) {
+      name = newName;
+    }
+    return this;
+  }
+
+  @Override
+  public void end() {
+    synchronized (this) {
+      if (state != STATE_RECORDING) {
+        if (state == STATE_NOT_RECORDING) {
+          state = STATE_ENDED;
+        }
+        return;
+      }
+      endEpochNanos = explicitStart ? nowEpochNanos()
+          : startEpochNanos + (System.nanoTime() - startNanoTime);
+      state = STATE_ENDED;
+    }
+    tracer.state.offer(this);
+  }
+
+  @Override
+  public void end(long timestamp, TimeUnit unit) {
+    if (unit == null || timestamp <= 0) {
+      end();
+      return;
+    }
+    synchronized (this) {
+      if (state != STATE_RECORDING) {
+        if (state == STATE_NOT_RECORDING) {
+          state = STATE_ENDED;
+        }
+        return;
+      }
+      endEpochNanos = unit.toNanos(timestamp);
+      state = STATE_ENDED;
+    }
+    tracer.state.offer(this);
+  }
+
+  private long nowEpochNanos() {
+    return tracer.state.epochNanos(System.nanoTime());
+  }
+
+  @Override
+  public SpanContext getSpanContext() {
+    SpanContext sc = spanContext;
+    if (sc == null) {
+      synchronized (this) {
+        if (spanId == 0) {
+          return SpanContext.getInvalid();
+        }
+        sc = spanContext;
+        if (sc == null) {
+          sc = spanContext = SpanContext.create(Ids.traceIdHex(traceIdHigh, traceIdLow),
+              Ids.spanIdHex(spanId),
+              (flags & FLAG_SAMPLED) != 0 ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+              traceState);
+        }
+      }
+    }
+    return sc;
+  }
+
+  @Override
+  public boolean isRecording() {
+    return state == STATE_RECORDING;
+  }
+
+  // ---------------------------------------------------------------- SpanView (read after end)
+
+  @Override public long traceIdHigh() { return traceIdHigh; }
+  @Override public long traceIdLow() { return traceIdLow; }
+  @Override public long spanId() { return spanId; }
+  @Override public long parentSpanId() { return parentSpanId; }
+  @Override public int flags() { return flags; }
+  @Override public String service() { return tracer.state.service; }
+  @Override public String scopeName() { return tracer.scopeName; }
+  @Override public String scopeVersion() { return tracer.scopeVersion; }
+  @Override public String name() { return name; }
+  @Override public SpanKind kind() { return kind; }
+  @Override public long startMicros() { return startEpochNanos / 1000; }
+
+  @Override
+  public long durationMicros() {
+    return Math.max(0, (endEpochNanos - startEpochNanos) / 1000);
+  }
+
+  @Override public StatusCode status() { return status; }
+  @Override public String statusMessage() { return statusMessage; }
+  @Override public int attributeCount() { return attributeCount; }
+  @Override public String attributeKey(int i) { return (String) attributes[2 * i]; }
+  @Override public Object attributeValue(int i) { return attributes[2 * i + 1]; }
+
+  @Override
+  public boolean attributeIsBusinessKey(int i) {
+    return i < 64 && (businessKeyBits & (1L << i)) != 0;
+  }
+
+  @Override public int eventCount() { return events == null ? 0 : events.size(); }
+  @Override public SpanEvent event(int i) { return events.get(i); }
+  @Override public int linkCount() { return links == null ? 0 : links.size(); }
+  @Override public SpanLink link(int i) { return links.get(i); }
+
+  @Override
+  public String toString() {
+    return "CairnSpan{" + Ids.traceIdHex(traceIdHigh, traceIdLow) + "/" + Ids.spanIdHex(spanId)
+        + " " + name + "}";
+  }
+}
