@@ -132,6 +132,7 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       parentContext = noParent ? Context.root() : parent != null ? parent : Context.current();
       parent = null;
     }
+    long now = System.nanoTime();
     Span parentSpan = Span.fromContextOrNull(parentContext);
     boolean hasParent = false;
     boolean parentSampled = false;
@@ -161,9 +162,11 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
         }
       }
     } else {
-      ThreadLocalRandom r = ThreadLocalRandom.current();
-      hi = r.nextLong();
-      lo = nonZero(r);
+      // Time-prefixed like AWS X-Ray: epoch second, then a per-process random salt; the low half
+      // is random (W3C "random" trace IDs and ratio sampling use it). Root spans of one process
+      // in one second share the high half, which halves what their IDs cost on disk.
+      hi = (tracer.state.epochNanos(now) / 1_000_000_000L) << 32 | tracer.state.traceIdSalt;
+      lo = nonZero(ThreadLocalRandom.current());
     }
     TracerState ts = tracer.state;
     SamplingDecision decision;
@@ -180,7 +183,6 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       }
       return hasParent ? Span.wrap(parentSpan.getSpanContext()) : Span.getInvalid();
     }
-    long now = System.nanoTime();
     synchronized (this) {
       traceIdHigh = hi;
       traceIdLow = lo;

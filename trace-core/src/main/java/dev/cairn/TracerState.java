@@ -18,6 +18,8 @@ final class TracerState {
   final int maxAttributes;
   final int maxEvents;
   final int maxLinks;
+  /** Low 32 bits of every root trace ID's high half: random per process. */
+  final long traceIdSalt = java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFFL;
   private volatile Anchor anchor = Anchor.now();
   private final LongAdder sinkFailures = new LongAdder();
   private volatile boolean sinkFailureLogged;
