@@ -2,7 +2,11 @@ package dev.cairn;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.core.sampling.CairnSampler;
 import dev.cairn.core.sampling.Sampler;
+import dev.cairn.core.sampling.SamplingConfig;
+import dev.cairn.core.sampling.SamplingConfigWatcher;
+import java.nio.file.Path;
 import dev.cairn.core.spi.SpanSink;
 import dev.cairn.core.spi.SpanSinkProvider;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
@@ -15,8 +19,8 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 /**
- * Options for {@link Cairn#builder(String)}. Defaults: parent-based sampling that records every
- * root; the sink found through {@link SpanSinkProvider} (the {@code <SpanFile>} appenders when
+ * Options for {@link Cairn#builder(String)}. Defaults: Cairn's sampler with
+ * {@link SamplingConfig#defaults()} (parent-based, every root recorded, force flag honoured); the sink found through {@link SpanSinkProvider} (the {@code <SpanFile>} appenders when
  * {@code span-file-appender} is on the class path); W3C trace context and baggage propagation;
  * at most 128 attributes, 128 events and 128 links per span (extra ones are dropped).
  *
@@ -28,7 +32,9 @@ import java.util.Set;
  */
 public final class CairnBuilder {
   private final String service;
-  private Sampler sampler = Sampler.parentBasedAlwaysOn();
+  private Sampler sampler;
+  private SamplingConfig samplingConfig = SamplingConfig.defaults();
+  private Path samplingFile;
   private SpanSink sink;
   private final Set<String> businessKeys = new LinkedHashSet<>();
   private int maxAttributes = 128;
@@ -36,7 +42,6 @@ public final class CairnBuilder {
   private int maxLinks = 128;
   private ContextPropagators propagators = ContextPropagators.create(TextMapPropagator.composite(
       W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance()));
-  private AutoCloseable onClose = () -> { };
 
   CairnBuilder(String service) {
     requireNonNull(service, "service");
@@ -46,9 +51,24 @@ public final class CairnBuilder {
     this.service = service;
   }
 
-  /** Decides which spans are recorded; see {@code docs/sampling.md}. */
+  /** A custom sampler instead of Cairn's configurable one (the sampling options then do nothing). */
   public CairnBuilder sampler(Sampler sampler) {
     this.sampler = requireNonNull(sampler, "sampler");
+    return this;
+  }
+
+  /** Sampling rules: switches, force flag, ratio, rate limits; see {@code docs/sampling.md}. */
+  public CairnBuilder samplingConfig(SamplingConfig config) {
+    this.samplingConfig = requireNonNull(config, "samplingConfig");
+    return this;
+  }
+
+  /**
+   * A sampling file (format in {@code docs/sampling.md}) applied now and re-read whenever it
+   * changes, without restart. Closing the {@link CairnOpenTelemetry} stops watching it.
+   */
+  public CairnBuilder samplingConfigFile(Path file) {
+    this.samplingFile = requireNonNull(file, "samplingConfigFile");
     return this;
   }
 
@@ -86,12 +106,6 @@ public final class CairnBuilder {
     return this;
   }
 
-  /** Something to close with the {@link CairnOpenTelemetry} (e.g. a sampling-file watcher). */
-  CairnBuilder onClose(AutoCloseable closeable) {
-    this.onClose = requireNonNull(closeable, "closeable");
-    return this;
-  }
-
   private static int positive(int v, String name) {
     if (v < 0) {
       throw new IllegalArgumentException(name + " must be >= 0: " + v);
@@ -99,11 +113,22 @@ public final class CairnBuilder {
     return v;
   }
 
+  /** Builds the tracer; with a sampling file, starts the daemon thread that watches it. */
   public CairnOpenTelemetry build() {
     SpanSink s = sink != null ? sink : discoverSink();
-    TracerState state = new TracerState(service, s, sampler, businessKeys, maxAttributes,
+    Sampler chosen = sampler;
+    AutoCloseable close = () -> { };
+    if (chosen == null) {
+      CairnSampler cairnSampler = CairnSampler.create(samplingConfig);
+      if (samplingFile != null) {
+        SamplingConfigWatcher watcher = SamplingConfigWatcher.start(samplingFile, cairnSampler);
+        close = watcher;
+      }
+      chosen = cairnSampler;
+    }
+    TracerState state = new TracerState(service, s, chosen, businessKeys, maxAttributes,
         maxEvents, maxLinks);
-    return new CairnOpenTelemetry(state, propagators, onClose);
+    return new CairnOpenTelemetry(state, propagators, close);
   }
 
   private static SpanSink discoverSink() {

@@ -15,7 +15,12 @@ import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.SpanView;
 import dev.cairn.core.model.StatusCode;
+import dev.cairn.core.sampling.SamplingConfig;
 import dev.cairn.core.sampling.SamplingDecision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.io.TempDir;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -255,6 +260,43 @@ class CairnTracerTest {
     SpanView v = finished.get(0);
     assertEquals(sc.getTraceId(), Ids.traceIdHex(v.traceIdHigh(), v.traceIdLow()));
     assertTrue(sc.isSampled());
+  }
+
+  @Test
+  void samplingFile_switchesTracingOffAndOnWithoutRestart(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("sampling.properties");
+    Files.writeString(file, "enabled=false\n");
+    try (CairnOpenTelemetry watched = Cairn.builder("x").sink(finished::add)
+        .samplingConfigFile(file).build()) {
+      Tracer t = watched.getTracer("t");
+      t.spanBuilder("off").startSpan().end();
+      assertTrue(finished.isEmpty(), "switched off by the file");
+      Files.writeString(file, "enabled=true\ncomponents.disabled=noisy.*\n");
+      Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (finished.isEmpty() && System.nanoTime() < deadline) {
+        t.spanBuilder("on").startSpan().end();
+        Thread.sleep(50);
+      }
+      assertFalse(finished.isEmpty(), "the changed file switched tracing on");
+      int before = finished.size();
+      watched.getTracer("noisy.jdbc").spanBuilder("query").startSpan().end();
+      assertEquals(before, finished.size(), "component switched off by the file");
+    }
+  }
+
+  @Test
+  void forceFlagInBaggage_samplesARootTheRatioWouldDrop() {
+    CairnOpenTelemetry none = Cairn.builder("x").sink(finished::add)
+        .samplingConfig(SamplingConfig.builder().ratio(0).build()).build();
+    Tracer t = none.getTracer("t");
+    t.spanBuilder("dropped").startSpan().end();
+    assertTrue(finished.isEmpty());
+    Map<String, String> headers = Map.of("baggage", "cairn.force=1");
+    Context incoming = none.getPropagators().getTextMapPropagator().extract(Context.root(), headers, GETTER);
+    t.spanBuilder("forced").setParent(incoming).startSpan().end();
+    assertEquals(1, finished.size());
+    assertEquals("forced", finished.get(0).name());
   }
 
   @Test

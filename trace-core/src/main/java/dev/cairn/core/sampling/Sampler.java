@@ -6,6 +6,17 @@ import io.opentelemetry.context.Context;
 /**
  * Decides, on the application thread as a span starts, whether it is recorded. Implementations
  * are thread-safe, allocate nothing on the common path and never throw.
+ *
+ * <p>The tracer calls {@link #decide} once per span start and acts on the answer: {@link
+ * SamplingDecision#SAMPLE} records, {@link SamplingDecision#DROP} propagates an unsampled context,
+ * {@link SamplingDecision#OFF} makes no span at all. {@link CairnSampler} is the configurable
+ * implementation (switches, forcing, ratio, rate limit); see {@code docs/sampling.md}.
+ *
+ * <pre>{@code
+ * Sampler sampler = CairnSampler.create(SamplingConfig.builder().ratio(0.1).build());
+ * SamplingDecision d = sampler.decide(Context.current(), false, false, hi, lo,
+ *     "io.opentelemetry.netty-4.1", "GET /orders", SpanKind.SERVER);
+ * }</pre>
  */
 @FunctionalInterface
 public interface Sampler {
