@@ -1,0 +1,381 @@
+package dev.cairn.appender;
+
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import dev.cairn.core.format.BlockEncoder;
+import dev.cairn.core.model.SpanView;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractManager;
+import org.apache.logging.log4j.core.appender.ManagerFactory;
+
+/**
+ * Owns what outlives an appender across reconfiguration: the ring, the writer thread and the open
+ * span file. Keyed by directory and file prefix ({@link SpanFileConfig#managerKey()}).
+ *
+ * <p>Application threads only claim a ring slot with {@code tryNext()}, store a reference (or copy
+ * a log line) and publish: no lock, no allocation, no wait. When the ring is full the record is
+ * dropped and counted. One daemon thread drains the ring through an {@link EventPoller}, so
+ * producers never signal a wait strategy; it encodes records into blocks and writes each block
+ * with one positional write. A block is written when it reaches the block size, when the flush
+ * interval has passed since its first record, and on stop.
+ */
+final class SpanFileManager extends AbstractManager {
+  private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long REPORT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long DEFAULT_STOP_MILLIS = 10_000;
+  /** How long shutdown waits for producers that claimed a slot but have not published it yet. */
+  private static final long UNPUBLISHED_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+  private final SpanFileConfig initial;
+  private volatile SpanFileConfig settings;
+  private final Counters counters = new Counters();
+  private final RingBuffer<Slot> ring;
+  private final EventPoller<Slot> poller;
+  private final EventPoller.Handler<Slot> handler = this::onEvent;
+  private final BlockEncoder encoder;
+  private final RollingSpanFile file;
+  private final Thread writer;
+
+  private volatile boolean accepting = true;
+  private volatile boolean stopRequested;
+  private volatile boolean pauseRequested;
+  private volatile boolean paused;
+
+  // Writer-thread state.
+  private long blockStartNanos;
+  private int pendingSpans;
+  private int pendingLogs;
+  private long nextReportCheck;
+  private long lastReportNanos;
+  private long reportedTrouble;
+  private String lastWriterError;
+
+  private SpanFileManager(LoggerContext context, String key, SpanFileConfig config) {
+    super(context, key);
+    this.initial = config;
+    this.settings = config;
+    // Never waited on (the writer polls), and its signal is a no-op, so publishing stays lock-free.
+    this.ring = RingBuffer.createMultiProducer(Slot::new, config.ringSize(), new BusySpinWaitStrategy());
+    this.poller = ring.newPoller();
+    ring.addGatingSequences(poller.getSequence());
+    this.encoder = new BlockEncoder(config.blockSize());
+    this.file = new RollingSpanFile(config.directory(), config.filePrefix(), counters);
+    this.writer = new Thread(this::run, "cairn-spanfile-" + config.appenderName());
+    writer.setDaemon(true);
+    long now = System.nanoTime();
+    lastReportNanos = now - REPORT_INTERVAL_NANOS;
+    nextReportCheck = now;
+  }
+
+  /** The manager for the config's directory and prefix, created and started on first use. */
+  static SpanFileManager acquire(LoggerContext context, SpanFileConfig config) {
+    ManagerFactory<SpanFileManager, SpanFileConfig> factory = (key, data) -> {
+      try {
+        // Found at once rather than at the first block, when nobody is looking.
+        Files.createDirectories(data.directory());
+      } catch (Exception e) {
+        LOGGER.error("SpanFile appender '{}': cannot create directory '{}' (attribute directory): {};"
+            + " will retry when writing", data.appenderName(), data.directory(), e.toString());
+      }
+      SpanFileManager m = new SpanFileManager(context, key, data);
+      m.writer.start();
+      return m;
+    };
+    return getManager(config.managerKey(), factory, config);
+  }
+
+  /** A reconfiguration reusing this manager: sizes and names apply from the next block on. */
+  @Override
+  public void updateData(Object data) {
+    SpanFileConfig next = (SpanFileConfig) data;
+    if (next.ringSize() != initial.ringSize() || next.blockSize() != initial.blockSize()) {
+      LOGGER.warn("SpanFile appender '{}': ringSize and blockSize cannot change while the files in"
+          + " '{}' are open; keeping ringSize={} blockSize={} until the application restarts",
+          next.appenderName(), next.directory(), initial.ringSize(), initial.blockSize());
+    }
+    settings = next;
+  }
+
+  // ---- application threads ----
+
+  /** Hands a span to the writer. Never blocks, never throws, never allocates. */
+  boolean offerSpan(SpanView span) {
+    if (!accepting) {
+      counters.droppedAfterStop.increment();
+      return false;
+    }
+    long seq;
+    try {
+      seq = ring.tryNext();
+    } catch (InsufficientCapacityException e) {
+      counters.droppedRingFull.increment();
+      return false;
+    }
+    ring.get(seq).setSpan(span);
+    ring.publish(seq);
+    return true;
+  }
+
+  /** Copies a log event that carries a trace context into the ring. Never throws. */
+  boolean offerLog(LogEvent event, long traceHigh, long traceLow, long spanId,
+      int maxMessageChars, int maxThrownChars) {
+    if (!accepting) {
+      counters.droppedAfterStop.increment();
+      return false;
+    }
+    long seq;
+    try {
+      seq = ring.tryNext();
+    } catch (InsufficientCapacityException e) {
+      counters.droppedRingFull.increment();
+      return false;
+    }
+    Slot slot = ring.get(seq);
+    boolean copied = false;
+    try {
+      slot.setLog(traceHigh, traceLow, spanId, micros(event), event.getLevel().name(),
+          event.getLoggerName(), event.getThreadName(), event.getMessage(), event.getThrown(),
+          maxMessageChars, maxThrownChars);
+      copied = true;
+    } catch (Throwable e) {
+      // A message whose toString throws: the slot is already claimed, so it must still be
+      // published (an unpublished slot would stall the ring); EMPTY tells the writer to skip it.
+      slot.kind = Slot.EMPTY;
+      counters.droppedEncode.increment();
+    } finally {
+      ring.publish(seq);
+    }
+    return copied;
+  }
+
+  private static long micros(LogEvent event) {
+    org.apache.logging.log4j.core.time.Instant i = event.getInstant();
+    return i.getEpochSecond() * 1_000_000L + i.getNanoOfSecond() / 1_000;
+  }
+
+  void countLogWithoutTrace() {
+    counters.logsWithoutTrace.increment();
+  }
+
+  SpanFileStats stats() {
+    return counters.snapshot(SpanFiles.droppedNoAppender());
+  }
+
+  Path directory() {
+    return initial.directory();
+  }
+
+  Path activeFile() {
+    return file.activeFile();
+  }
+
+  // ---- test hooks ----
+
+  /** Replaces how new span files are opened; applies from the next file on. */
+  void channelOpener(ChannelOpener opener) {
+    file.opener(opener);
+  }
+
+  /** Stops the writer consuming, returning once it has; bounded at 5 s. */
+  void pauseWriter() {
+    pauseRequested = true;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!paused && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(IDLE_PARK_NANOS);
+    }
+  }
+
+  void resumeWriter() {
+    pauseRequested = false;
+  }
+
+  // ---- lifecycle ----
+
+  @Override
+  protected boolean releaseSub(long timeout, TimeUnit unit) {
+    accepting = false;
+    stopRequested = true;
+    LockSupport.unpark(writer);
+    long millis = timeout > 0 ? unit.toMillis(timeout) : DEFAULT_STOP_MILLIS;
+    try {
+      writer.join(Math.max(1, millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive()) {
+      LOGGER.warn("SpanFile appender '{}': writer did not finish within {} ms; spans still in its"
+          + " ring may be lost", settings.appenderName(), millis);
+      return false;
+    }
+    return true;
+  }
+
+  // ---- writer thread ----
+
+  private void run() {
+    while (true) {
+      try {
+        if (pauseRequested && !stopRequested) {
+          paused = true;
+          LockSupport.parkNanos(IDLE_PARK_NANOS);
+          continue;
+        }
+        paused = false;
+        EventPoller.PollState state = poller.poll(handler);
+        long now = System.nanoTime();
+        if (!encoder.isEmpty() && now - blockStartNanos >= flushIntervalNanos()) {
+          writeBlock();
+        }
+        if (now >= nextReportCheck) {
+          nextReportCheck = now + REPORT_CHECK_NANOS;
+          reportTrouble(now, false);
+        }
+        if (state == EventPoller.PollState.PROCESSING) {
+          continue;
+        }
+        if (stopRequested) {
+          break;
+        }
+        LockSupport.parkNanos(IDLE_PARK_NANOS);
+      } catch (Throwable t) {
+        writerError(t);
+      }
+    }
+    shutdown();
+  }
+
+  /**
+   * Drains what producers managed to publish before the stop, writes the last block and closes the
+   * file. Producers check {@code accepting} before claiming, so only the few already past that
+   * check can still publish; they get a short grace period.
+   */
+  private void shutdown() {
+    long deadline = System.nanoTime() + UNPUBLISHED_GRACE_NANOS;
+    try {
+      while (true) {
+        EventPoller.PollState state = poller.poll(handler);
+        if (state == EventPoller.PollState.IDLE || System.nanoTime() > deadline) {
+          break;
+        }
+        if (state == EventPoller.PollState.GATING) {
+          LockSupport.parkNanos(IDLE_PARK_NANOS / 10);
+        }
+      }
+      long unconsumed = ring.getCursor() - poller.getSequence().get();
+      if (unconsumed > 0) {
+        counters.droppedAfterStop.add(unconsumed);
+      }
+      if (!encoder.isEmpty()) {
+        writeBlock();
+      }
+    } catch (Throwable t) {
+      writerError(t);
+    } finally {
+      file.close();
+      reportTrouble(System.nanoTime(), true);
+    }
+  }
+
+  private boolean onEvent(Slot slot, long sequence, boolean endOfBatch) {
+    // Must not throw: the poller would not advance past this slot and retry it forever.
+    try {
+      if (slot.kind == Slot.EMPTY) {
+        return true;
+      }
+      if (encoder.isEmpty()) {
+        blockStartNanos = System.nanoTime();
+      }
+      if (slot.kind == Slot.SPAN) {
+        if (encoder.addSpan(slot.span)) {
+          pendingSpans++;
+        } else {
+          counters.droppedEncode.increment();
+        }
+      } else if (encoder.addLog(slot)) {
+        pendingLogs++;
+      } else {
+        counters.droppedEncode.increment();
+      }
+      if (encoder.isFull()) {
+        writeBlock();
+      }
+    } catch (Throwable t) {
+      // The encoder may be half-way through a record: drop the block rather than write garbage.
+      counters.droppedEncode.add(pendingSpans + pendingLogs + 1L);
+      pendingSpans = 0;
+      pendingLogs = 0;
+      encoder.reset();
+      writerError(t);
+    } finally {
+      slot.clear();
+    }
+    return true;
+  }
+
+  private void writeBlock() {
+    int spans = pendingSpans;
+    int logs = pendingLogs;
+    pendingSpans = 0;
+    pendingLogs = 0;
+    ByteBuffer block;
+    try {
+      block = encoder.finish();
+    } catch (RuntimeException e) {
+      encoder.reset();
+      counters.droppedEncode.add(spans + logs);
+      writerError(e);
+      return;
+    }
+    int bytes = block.remaining();
+    if (file.write(block, settings)) {
+      counters.spansWritten.add(spans);
+      counters.logsWritten.add(logs);
+      counters.blocksWritten.increment();
+      counters.bytesWritten.add(bytes);
+    } else {
+      counters.droppedIo.add(spans + logs);
+    }
+  }
+
+  private long flushIntervalNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(settings.flushIntervalMillis());
+  }
+
+  private void writerError(Throwable t) {
+    counters.writerErrors.increment();
+    lastWriterError = t.toString();
+  }
+
+  /**
+   * At most one warning per 30 s, and only when something went wrong since the last one; the last
+   * one at stop, so a problem is never silent.
+   */
+  private void reportTrouble(long now, boolean evenIfRecent) {
+    long trouble = counters.troubleTotal();
+    if (trouble == reportedTrouble
+        || (!evenIfRecent && now - lastReportNanos < REPORT_INTERVAL_NANOS)) {
+      return;
+    }
+    reportedTrouble = trouble;
+    lastReportNanos = now;
+    SpanFileStats s = counters.snapshot(SpanFiles.droppedNoAppender());
+    String ioError = file.takeLastError();
+    String writerError = lastWriterError;
+    lastWriterError = null;
+    LOGGER.warn("SpanFile appender '{}' ({}): records dropped so far: ringFull={} io={} afterStop={}"
+        + " encode={}; ioErrors={} writerErrors={}{}{}", settings.appenderName(),
+        initial.directory(), s.droppedRingFull(), s.droppedIo(), s.droppedAfterStop(),
+        s.droppedEncode(), s.ioErrors(), s.writerErrors(),
+        ioError == null ? "" : "; last I/O error: " + ioError,
+        writerError == null ? "" : "; last writer error: " + writerError);
+  }
+}
