@@ -252,6 +252,66 @@ class CairnTracerTest {
   }
 
   @Test
+  void concurrentMutators_loseNoAttributeAndEndOnce() throws Exception {
+    Span span = tracer.spanBuilder("shared").startSpan();
+    int threads = 4;
+    int perThread = 30;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread w = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < perThread; i++) {
+          span.setAttribute("t" + id + ".k" + i, (long) i);
+          span.setAttribute("shared", (long) i);
+        }
+        span.end();
+      });
+      workers.add(w);
+      w.start();
+    }
+    go.countDown();
+    for (Thread w : workers) {
+      w.join(10_000);
+    }
+    assertEquals(1, finished.size(), "ended exactly once");
+    SpanView v = finished.get(0);
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (int i = 0; i < v.attributeCount(); i++) {
+      keys.add(v.attributeKey(i));
+    }
+    // Attributes set before the span ended are all there, each once; after end none are added.
+    assertEquals(v.attributeCount(), keys.size(), "no key twice");
+    assertTrue(keys.contains("shared"));
+  }
+
+  @Test
+  void concurrentSetAttribute_beforeEnd_keepsEveryAttribute() throws Exception {
+    Span span = tracer.spanBuilder("shared").startSpan();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int id = t;
+      Thread w = new Thread(() -> {
+        for (int i = 0; i < 30; i++) {
+          span.setAttribute("t" + id + ".k" + i, (long) i);
+        }
+      });
+      workers.add(w);
+      w.start();
+    }
+    for (Thread w : workers) {
+      w.join(10_000);
+    }
+    span.end();
+    assertEquals(120, finished.get(0).attributeCount());
+  }
+
+  @Test
   void spanContext_isStableAndMatchesTheWrittenIds() {
     Span span = tracer.spanBuilder("s").startSpan();
     SpanContext sc = span.getSpanContext();
