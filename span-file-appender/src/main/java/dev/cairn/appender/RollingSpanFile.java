@@ -121,24 +121,29 @@ final class RollingSpanFile {
     byte[] header = new FileHeader(UUID.randomUUID(), micros, processInfo(settings)).encode();
     String stamp = STAMP.format(now);
     long pid = ProcessHandle.current().pid();
-    FileChannel ch;
+    // The header is written under a temporary name and the file appears under its real name
+    // only when whole (a hard link refuses an existing name, where a rename would replace it):
+    // a crash never leaves a .cairn file without a readable header.
+    Path tmp = directory.resolve(String.format("%s-%s-%d.cairn.tmp", prefix, stamp, pid));
+    Files.deleteIfExists(tmp);
+    FileChannel ch = opener.open(tmp);
     Path file;
-    while (true) {
-      file = directory.resolve(String.format("%s-%s-%d-%06d.cairn", prefix, stamp, pid, sequence++));
-      try {
-        ch = opener.open(file);
-        break;
-      } catch (FileAlreadyExistsException e) {
-        // A previous JVM with the same PID (PID 1 in containers) in the same second: next number.
-      }
-    }
     try {
       writeFully(ch, ByteBuffer.wrap(header), 0);
+      while (true) {
+        file = directory.resolve(String.format("%s-%s-%d-%06d.cairn", prefix, stamp, pid, sequence++));
+        try {
+          Files.createLink(file, tmp);
+          break;
+        } catch (FileAlreadyExistsException e) {
+          // A previous JVM with the same PID (PID 1 in containers) in the same second: next number.
+        }
+      }
+      Files.delete(tmp);
     } catch (IOException | RuntimeException e) {
-      // A file without a whole header is unreadable; leave nothing behind.
       try {
         ch.close();
-        Files.deleteIfExists(file);
+        Files.deleteIfExists(tmp);
       } catch (IOException | RuntimeException ignored) {
         counters.ioErrors.increment();
       }
