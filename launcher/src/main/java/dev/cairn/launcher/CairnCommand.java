@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         InspectCommand.class,
         VerifyCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {
@@ -46,6 +47,9 @@ public final class CairnCommand implements Runnable {
   public static final int EXIT_PROBLEMS = 1;
   /** The arguments were wrong; nothing was done. */
   public static final int EXIT_USAGE = 2;
+
+  /** Standard output was closed before everything was written (128 + SIGPIPE, as the shell reports it). */
+  public static final int EXIT_OUTPUT_CLOSED = 141;
 
   @Spec CommandSpec spec;
 

@@ -61,8 +61,9 @@ final class InspectCommand implements Callable<Integer> {
       }
       checkOutput();
     } catch (OutputClosed e) {
-      err.println(spec.qualifiedName() + ": cannot write to standard output: stopped");
-      return CairnCommand.EXIT_PROBLEMS;
+      // Almost always a reader that has seen enough (`| head`): stop quietly with the status a
+      // process killed by SIGPIPE would have, so pipelines behave as with any Unix tool.
+      return CairnCommand.EXIT_OUTPUT_CLOSED;
     }
     out.flush();
     return failed == 0 ? CairnCommand.EXIT_OK : CairnCommand.EXIT_PROBLEMS;

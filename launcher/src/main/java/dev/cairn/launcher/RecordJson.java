@@ -14,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * Renders span and log records of one file as single-line JSON objects, the format of
- * {@code cairn inspect} (field list in the launcher's README). The file's {@code fileId} and
+ * {@code cairn inspect} (field list in docs/cli.md). The file's {@code fileId} and
  * {@code process} are rendered once per file and appended to every record, since every record of
  * a file shares them. Not thread-safe: the buffer is reused between records.
  */

@@ -23,7 +23,7 @@ final class TestLog4j implements AutoCloseable {
   }
 
   /**
-   * The configuration of the module's README: a SpanFile appender "spans" in {@code spanDir} with
+   * The configuration of docs/appender.md: a SpanFile appender "spans" in {@code spanDir} with
    * the given extra attributes, fed by {@code cairn.spans} (not additive) and by the root logger.
    */
   static TestLog4j withSpanFile(Path configDir, Path spanDir, String attributes) throws Exception {
