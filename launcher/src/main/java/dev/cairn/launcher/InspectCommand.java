@@ -9,9 +9,7 @@ import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -72,30 +70,23 @@ final class InspectCommand implements Callable<Integer> {
   /** Prints the file's records; false when the file could not be read or had bad blocks. */
   private boolean inspect(Path file) {
     String command = spec.qualifiedName();
-    FileHeader header;
-    // Records carry the file ID and process, which SpanFileReader only returns after the last
-    // record; read the header on its own first.
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      header = SpanFileReader.readHeader(ch);
-    } catch (FormatException e) {
-      Problems.unreadable(err, command, file, e.getMessage());
-      return false;
-    } catch (IOException e) {
-      Problems.unreadable(err, command, file, Problems.describe(e));
-      return false;
-    }
-    RecordJson json = new RecordJson(header);
+    RecordJson[] json = new RecordJson[1];
     boolean[] bad = new boolean[1];
     try {
       SpanFileReader.read(file, new RecordVisitor() {
         @Override
+        public void fileHeader(FileHeader header) {
+          json[0] = new RecordJson(header);
+        }
+
+        @Override
         public void span(SpanRecord span) {
-          line(json.span(span));
+          line(json[0].span(span));
         }
 
         @Override
         public void log(LogRecord log) {
-          line(json.log(log));
+          line(json[0].log(log));
         }
       }, problem -> {
         Problems.report(err, command, file, problem);

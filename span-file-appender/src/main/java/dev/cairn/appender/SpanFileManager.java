@@ -109,15 +109,8 @@ final class SpanFileManager extends AbstractManager {
 
   /** Hands a span to the writer. Never blocks, never throws, never allocates. */
   boolean offerSpan(SpanView span) {
-    if (!accepting) {
-      counters.droppedAfterStop.increment();
-      return false;
-    }
-    long seq;
-    try {
-      seq = ring.tryNext();
-    } catch (InsufficientCapacityException e) {
-      counters.droppedRingFull.increment();
+    long seq = claim();
+    if (seq < 0) {
       return false;
     }
     ring.get(seq).setSpan(span);
@@ -125,18 +118,25 @@ final class SpanFileManager extends AbstractManager {
     return true;
   }
 
+  /** Claims a ring slot, or counts the drop and returns -1 (stopped, or the ring is full). */
+  private long claim() {
+    if (!accepting) {
+      counters.droppedAfterStop.increment();
+      return -1;
+    }
+    try {
+      return ring.tryNext();
+    } catch (InsufficientCapacityException e) {
+      counters.droppedRingFull.increment();
+      return -1;
+    }
+  }
+
   /** Copies a log event that carries a trace context into the ring. Never throws. */
   boolean offerLog(LogEvent event, long traceHigh, long traceLow, long spanId,
       int maxMessageChars, int maxThrownChars) {
-    if (!accepting) {
-      counters.droppedAfterStop.increment();
-      return false;
-    }
-    long seq;
-    try {
-      seq = ring.tryNext();
-    } catch (InsufficientCapacityException e) {
-      counters.droppedRingFull.increment();
+    long seq = claim();
+    if (seq < 0) {
       return false;
     }
     Slot slot = ring.get(seq);

@@ -73,6 +73,7 @@ public final class SpanFileReader {
       byte[] prefix = new byte[FileHeader.PREFIX_LENGTH];
       readFully(ch, prefix, 0);
       int headerLength = FileHeader.length(prefix, 0);
+      visitor.fileHeader(header);
       BlockReader reader = new BlockReader(ch, headerLength, problems);
       BlockDecoder decoder = new BlockDecoder();
       long[] counts = new long[3];

@@ -40,10 +40,17 @@ class SpanFileReaderTest {
 
   private record Read(SpanFileReader.Result result, List<Object> records, List<ReadProblem> problems) {}
 
+  /** Reads a file; the file header, when the visitor gets it, is the first element of records. */
   private static Read read(Path file) throws Exception {
     List<Object> got = new ArrayList<>();
     List<ReadProblem> problems = new ArrayList<>();
     SpanFileReader.Result r = SpanFileReader.read(file, new RecordVisitor() {
+      @Override
+      public void fileHeader(FileHeader header) {
+        assertTrue(got.isEmpty(), "the header comes before every record");
+        got.add(header);
+      }
+
       @Override
       public void span(SpanRecord span) {
         got.add(span);
@@ -54,6 +61,7 @@ class SpanFileReaderTest {
         got.add(log);
       }
     }, problems::add);
+    assertEquals(r.header(), got.remove(0));
     return new Read(r, got, problems);
   }
 
