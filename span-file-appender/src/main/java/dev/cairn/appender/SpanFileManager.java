@@ -29,6 +29,13 @@ import org.apache.logging.log4j.core.appender.ManagerFactory;
  */
 final class SpanFileManager extends AbstractManager {
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * After this many empty polls with no block pending (about 50 ms), the writer dozes: it polls
+   * every 10 ms instead of every millisecond, so an idle application's writer wakes 100 times a
+   * second, not 1,000. A ring of 16,384 slots fills in 10 ms only above 1.6 million spans/s.
+   */
+  private static final int IDLE_POLLS_BEFORE_DOZE = 50;
+  private static final long DOZE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long REPORT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final long DEFAULT_STOP_MILLIS = 10_000;
@@ -222,6 +229,7 @@ final class SpanFileManager extends AbstractManager {
   // ---- writer thread ----
 
   private void run() {
+    int idlePolls = 0;
     while (true) {
       try {
         if (pauseRequested && !stopRequested) {
@@ -240,12 +248,15 @@ final class SpanFileManager extends AbstractManager {
           reportTrouble(now, false);
         }
         if (state == EventPoller.PollState.PROCESSING) {
+          idlePolls = 0;
           continue;
         }
         if (stopRequested) {
           break;
         }
-        LockSupport.parkNanos(IDLE_PARK_NANOS);
+        idlePolls = Math.min(idlePolls + 1, IDLE_POLLS_BEFORE_DOZE + 1);
+        LockSupport.parkNanos(encoder.isEmpty() && idlePolls > IDLE_POLLS_BEFORE_DOZE
+            ? DOZE_PARK_NANOS : IDLE_PARK_NANOS);
       } catch (Throwable t) {
         writerError(t);
       }
