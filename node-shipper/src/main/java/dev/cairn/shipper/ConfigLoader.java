@@ -11,10 +11,8 @@ import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_WAIT_MILLIS;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_ROLL_CYCLE;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_SCAN_INTERVAL_MILLIS;
 import static dev.cairn.shipper.ShipperConfig.ENV_PREFIX;
-import static dev.cairn.shipper.ShipperConfig.FRAME_OVERHEAD_BYTES;
 import static dev.cairn.shipper.ShipperConfig.KEYS;
 import static dev.cairn.shipper.ShipperConfig.MAX_SECRET_BYTES;
-import static dev.cairn.shipper.ShipperConfig.MIN_FRAME_BYTES;
 import static dev.cairn.shipper.ShipperConfig.MIN_SECRET_BYTES;
 import static dev.cairn.shipper.ShipperConfig.PROPERTY_PREFIX;
 import static dev.cairn.shipper.ShipperConfig.ROLL_CYCLES;
@@ -293,10 +291,9 @@ final class ConfigLoader {
     }
     scanIntervalMillis = millis("scanIntervalMillis", DEFAULT_SCAN_INTERVAL_MILLIS, 10, 60_000);
     idleFinishMillis = millis("idleFinishMillis", DEFAULT_IDLE_FINISH_MILLIS, 1_000, Duration.ofDays(7).toMillis());
-    pullMaxFrameBytes = (int) sizeAtLeast("pull.maxFrameBytes", DEFAULT_MAX_FRAME_BYTES, MIN_FRAME_BYTES, 1L << 30);
-    pullMaxBatchBytes = (int) sizeAtLeast("pull.maxBatchBytes", DEFAULT_MAX_BATCH_BYTES, 64 << 10,
-        pullMaxFrameBytes - FRAME_OVERHEAD_BYTES);
-    pullMaxWaitMillis = millis("pull.maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS, 0, 300_000);
+    pullMaxFrameBytes = (int) sizeAtLeast("pull.maxFrameBytes", DEFAULT_MAX_FRAME_BYTES, 1 << 10, 64 << 20);
+    pullMaxBatchBytes = (int) sizeAtLeast("pull.maxBatchBytes", DEFAULT_MAX_BATCH_BYTES, 64 << 10, 256 << 20);
+    pullMaxWaitMillis = millis("pull.maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS, 0, 600_000);
   }
 
   private Optional<String> string(String key) {
@@ -331,18 +328,14 @@ final class ConfigLoader {
   private void spans() {
     Raw r = raw.get("spans");
     if (r == null) {
-      throw missing("spans", "/var/log/cairn/*");
+      throw missing("spans", "/var/log/cairn/*/");
     }
     List<String> out = new ArrayList<>();
     for (String glob : r.list()) {
-      String absolute;
-      try {
-        Path p = Path.of(glob);
-        absolute = p.isAbsolute() ? glob : r.source().baseDir().resolve(glob).toString();
-      } catch (InvalidPathException e) {
-        // A glob may hold characters a path may not; only relative globs need resolving.
-        absolute = glob.startsWith("/") ? glob : r.source().baseDir() + "/" + glob;
-      }
+      // Joined as text, not with Path.resolve: a trailing "/" (the pattern names directories)
+      // and glob characters must reach the tailer as written.
+      String absolute = glob.startsWith("/") ? glob
+          : r.source().baseDir() + "/" + (glob.startsWith("./") ? glob.substring(2) : glob);
       try {
         FileSystems.getDefault().getPathMatcher("glob:" + absolute);
       } catch (IllegalArgumentException e) {

@@ -39,13 +39,10 @@ public final class ShipperConfig {
   static final long DEFAULT_MAX_SIZE = 10L << 30;
   static final long DEFAULT_SCAN_INTERVAL_MILLIS = 250;
   static final long DEFAULT_IDLE_FINISH_MILLIS = 300_000;
-  static final int DEFAULT_MAX_FRAME_BYTES = 32 << 20;
+  static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
   static final int DEFAULT_MAX_BATCH_BYTES = 8 << 20;
   static final long DEFAULT_MAX_WAIT_MILLIS = 30_000;
 
-  /** A block is at most 16 MiB of payload plus its header; a frame must carry one with room to spare. */
-  static final int MIN_FRAME_BYTES = (16 << 20) + (64 << 10);
-  static final int FRAME_OVERHEAD_BYTES = 64 << 10;
   static final int MIN_SECRET_BYTES = 16;
   static final int MAX_SECRET_BYTES = 4096;
   /** Cycle lengths a Chronicle Queue can roll at. */

@@ -79,7 +79,7 @@ class ShipperConfigTest {
     assertEquals(Optional.empty(), c.tlsCert());
     assertEquals(250, c.scanIntervalMillis());
     assertEquals(300_000, c.idleFinishMillis());
-    assertEquals(32 << 20, c.pullMaxFrameBytes());
+    assertEquals(1 << 20, c.pullMaxFrameBytes());
     assertEquals(8 << 20, c.pullMaxBatchBytes());
     assertEquals(30_000, c.pullMaxWaitMillis());
     assertFalse(c.name().isBlank());
@@ -180,7 +180,7 @@ class ShipperConfigTest {
   @Test
   void yaml_relativePathsResolveAgainstTheFilesDirectory_flagsAgainstTheWorkingDirectory() throws IOException {
     write("""
-        spans: logs/*
+        spans: [logs/*/, ./more/*.cairn]
         journal: {primary: j1, replica: ../j2}
         state: st
         auth: {secretFile: secret}
@@ -190,7 +190,7 @@ class ShipperConfigTest {
 
     ShipperConfig c = load();
 
-    assertEquals(List.of(etc.resolve("logs/*").toString()), c.spans());
+    assertEquals(List.of(etc + "/logs/*/", etc + "/more/*.cairn"), c.spans(), "a trailing / is kept");
     assertEquals(etc.resolve("j1"), c.journalPrimary());
     assertEquals(tmp.resolve("j2"), c.journalReplica());
     assertEquals(etc.resolve("st"), c.state());
@@ -278,9 +278,10 @@ class ShipperConfigTest {
         {"scanIntervalMillis", "250ms", "whole number of milliseconds"},
         {"scanIntervalMillis", "5", "not between 10 and 60000"},
         {"idleFinishMillis", "999", "not between 1000"},
-        {"pull.maxFrameBytes", "1MB", "not between"},
-        {"pull.maxBatchBytes", "32MB", "not between 64KB"},
-        {"pull.maxWaitMillis", "-1", "not between 0 and 300000"},
+        {"pull.maxFrameBytes", "512", "not between 1KB and 64MB"},
+        {"pull.maxFrameBytes", "1GB", "not between 1KB and 64MB"},
+        {"pull.maxBatchBytes", "1GB", "not between 64KB and 256MB"},
+        {"pull.maxWaitMillis", "-1", "not between 0 and 600000"},
     };
     List<String> failures = new ArrayList<>();
     for (String[] c : cases) {
