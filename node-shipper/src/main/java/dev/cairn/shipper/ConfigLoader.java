@@ -462,7 +462,7 @@ final class ConfigLoader {
     Duration d = parse("journal.rollCycle", s.get(), ConfigValues::duration);
     if (!ROLL_CYCLES.contains(d)) {
       List<String> allowed = new ArrayList<>();
-      ROLL_CYCLES.forEach(c -> allowed.add(ConfigValues.formatDuration(c)));
+      ROLL_CYCLES.forEach(c -> allowed.add(c.toHours() == 24 ? "1d" : ConfigValues.formatDuration(c)));
       throw bad("journal.rollCycle", "\"" + s.get() + "\" is not one of " + String.join(", ", allowed));
     }
     return d;

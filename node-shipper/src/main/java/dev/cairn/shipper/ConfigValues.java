@@ -124,7 +124,9 @@ final class ConfigValues {
     StringBuilder b = new StringBuilder();
     long days = d.toDays();
     long hours = d.toHoursPart();
-    if (days > 0 && hours == 0 && d.toMinutesPart() == 0 && d.toSecondsPart() == 0 && d.toMillisPart() == 0) {
+    // Whole weeks read best in days; anything shorter in hours, as operators write retention.
+    if (days > 0 && days % 7 == 0 && hours == 0 && d.toMinutesPart() == 0 && d.toSecondsPart() == 0
+        && d.toMillisPart() == 0) {
       return days + "d";
     }
     hours += days * 24;

@@ -156,10 +156,14 @@ final class MetricsHttpServer implements Closeable {
     return server.getAddress();
   }
 
-  /** Stops serving: waits up to a second for a request in progress, then up to 2 s for the thread. */
+  /**
+   * Stops serving at once (a scrape in progress is cut: the next one goes to the next process),
+   * then waits up to 2 s for the thread. A grace period would be spent on pullers' idle
+   * keep-alive connections, which the JDK server waits for.
+   */
   @Override
   public void close() {
-    server.stop(1);
+    server.stop(0);
     executor.shutdownNow();
     try {
       if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {

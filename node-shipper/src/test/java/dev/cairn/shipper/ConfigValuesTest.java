@@ -60,7 +60,9 @@ class ConfigValuesTest {
     for (String d : new String[] {"72h", "30m", "1h30m", "500ms", "7d", "1m5s"}) {
       assertEquals(ConfigValues.duration(d), ConfigValues.duration(ConfigValues.formatDuration(ConfigValues.duration(d))));
     }
-    assertEquals("3d", ConfigValues.formatDuration(Duration.ofHours(72)));
+    assertEquals("72h", ConfigValues.formatDuration(Duration.ofHours(72)));
+    assertEquals("14d", ConfigValues.formatDuration(Duration.ofDays(14)));
+    assertEquals("1h30m", ConfigValues.formatDuration(Duration.ofMinutes(90)));
   }
 
   @Test

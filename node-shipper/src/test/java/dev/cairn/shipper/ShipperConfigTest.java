@@ -435,7 +435,7 @@ class ShipperConfigTest {
   void describe_listsEveryKeyGroupOnce() {
     Map<String, String> d = new LinkedHashMap<>(load().describe());
 
-    assertEquals("3d", d.get("retention.maxAge"));
+    assertEquals("72h", d.get("retention.maxAge"));
     assertEquals("10GB", d.get("retention.maxSize"));
     assertEquals("off", d.get("tls"));
     assertTrue(Arrays.asList(d.keySet().toArray()).containsAll(List.of("name", "spans", "journal.primary",
