@@ -128,8 +128,8 @@ final class ChronicleJournal implements Journal {
 
   // Owned by the appending thread.
   private final byte[] head = new byte[ENTRY_HEADER];
-  private Bytes<byte[]> excerpt;
-  private Bytes<byte[]> catchUpExcerpt;
+  private Bytes<Void> excerpt;
+  private Bytes<Void> catchUpExcerpt;
   private JournalReader catchUpReader;
   private long secondNext;
   private boolean secondFailing;
@@ -213,7 +213,9 @@ final class ChronicleJournal implements Journal {
           + " bytes, not " + n + " (file " + fileId + " offset " + fileOffset + ")");
     }
     if (excerpt == null) {
-      excerpt = Bytes.allocateElasticOnHeap(ENTRY_HEADER + Math.max(n, 64 * 1024));
+      // Direct, not on-heap: Chronicle copies native memory into the mapped file with one
+      // memcpy, a heap buffer 8 bytes at a time with a bounds check each (2-3x slower, measured).
+      excerpt = Bytes.allocateElasticDirect(ENTRY_HEADER + Math.max(n, 64 * 1024));
     }
     long seq = first.lastSeq() + 1;
     JournalCopy.putLong(head, 0, seq);
@@ -275,7 +277,7 @@ final class ChronicleJournal implements Journal {
   private void catchUp(long upTo) throws IOException {
     if (catchUpReader == null) {
       catchUpReader = new JournalReader(first);
-      catchUpExcerpt = Bytes.allocateElasticOnHeap(64 * 1024);
+      catchUpExcerpt = Bytes.allocateElasticDirect(64 * 1024);
     }
     if (catchUpReader.seek(secondNext) != secondNext) {
       throw new IOException("the " + first + " no longer holds seq " + secondNext
@@ -413,6 +415,8 @@ final class ChronicleJournal implements Journal {
     if (catchUpReader != null) {
       catchUpReader.close();
     }
+    release(excerpt);
+    release(catchUpExcerpt);
     if (primary != null) {
       primary.close();
     }
@@ -424,6 +428,18 @@ final class ChronicleJournal implements Journal {
         lock.close();
       } catch (IOException e) {
         LOG.warn("releasing a journal lock: {}", e.toString());
+      }
+    }
+  }
+
+  /** Frees a direct buffer of the appending thread; close() may run on another thread. */
+  private static void release(Bytes<?> bytes) {
+    if (bytes != null) {
+      try {
+        bytes.singleThreadedCheckReset();
+        bytes.releaseLast();
+      } catch (RuntimeException e) {
+        LOG.debug("releasing a journal buffer: {}", e.toString());
       }
     }
   }
@@ -669,7 +685,7 @@ final class ChronicleJournal implements Journal {
 
     /** Copies the entries of {@code from} with seq >= {@code fromSeq} to the end of {@code to}. */
     private static long copyEntries(JournalCopy from, JournalCopy to, long fromSeq) throws IOException {
-      Bytes<byte[]> buf = Bytes.allocateElasticOnHeap(64 * 1024);
+      Bytes<Void> buf = Bytes.allocateElasticDirect(64 * 1024);
       try (JournalReader reader = new JournalReader(from)) {
         long next = reader.seek(fromSeq);
         if (next != fromSeq) {

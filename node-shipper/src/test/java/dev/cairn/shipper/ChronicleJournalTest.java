@@ -155,6 +155,59 @@ class ChronicleJournalTest {
   }
 
   @Test
+  void ingestThreadAppends_whileReaderThreadsFollow_andAnotherThreadCloses() throws Exception {
+    ChronicleJournal journal = open();
+    try {
+      int total = 120;
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        Thread reader = new Thread(() -> {
+          try (Journal.Reader in = journal.reader()) {
+            long next = in.seek(1);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (next <= total && System.nanoTime() < deadline) {
+              JournalEntry e = in.next();
+              if (e == null) {
+                Thread.onSpinWait();
+                continue;
+              }
+              assertEntry(e, next++);
+            }
+            assertEquals(total + 1, next);
+          } catch (Throwable t) {
+            failures.add(t);
+          }
+        }, "reader-" + r);
+        threads.add(reader);
+      }
+      Thread ingest = new Thread(() -> {
+        try {
+          for (int c = 0; c < 4; c++) {
+            append(journal, c * 30L, c * 30L + 30);
+            clock.advance(HOUR); // rolls while the readers follow
+          }
+        } catch (Throwable t) {
+          failures.add(t);
+        }
+      }, "ingest");
+      threads.forEach(Thread::start);
+      ingest.start();
+      ingest.join(30_000);
+      for (Thread t : threads) {
+        t.join(30_000);
+      }
+      if (!failures.isEmpty()) {
+        throw new AssertionError(failures.get(0));
+      }
+      assertEquals(total, journal.lastSeq());
+    } finally {
+      journal.close();
+    }
+    assertSameEntries(dump(primary()), dump(replica()));
+  }
+
+  @Test
   void replica_holdsTheSameEntriesInTheSameCycles_asThePrimary() throws IOException {
     try (ChronicleJournal journal = open()) {
       appendCycles(journal, 0, 4, 6);
@@ -242,6 +295,26 @@ class ChronicleJournalTest {
       assertEquals(14, journal.lastSeq());
       assertEquals(1, metrics.replicaRepairs.sum());
     }
+  }
+
+  @Test
+  void primaryEmptiedWhileReplicaHasEntries_servesFromReplica_andRebuildsPrimary() throws IOException {
+    try (ChronicleJournal journal = open()) {
+      appendCycles(journal, 0, 2, 3);
+    }
+    try (Stream<Path> files = Files.list(primary())) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".cq4") || f.toString().endsWith(".cq4t")).toList()) {
+        Files.delete(f); // a new, empty disk mounted where the primary was
+      }
+    }
+    try (ChronicleJournal journal = open()) {
+      assertEquals(Journal.Source.REPLICA, journal.servingFrom());
+      assertEquals(6, journal.lastSeq());
+      assertEquals(1, metrics.replicaRepairs.sum());
+      append(journal, 6, 7);
+    }
+    assertSameEntries(dump(primary()), dump(replica()));
+    assertEquals(7, dump(primary()).size());
   }
 
   @Test
