@@ -403,6 +403,7 @@ class ChronicleJournalTest {
     Files.move(elsewhere, replica());
     try (ChronicleJournal journal = open()) {
       assertEquals(1, metrics.replicaRepairs.sum());
+      assertEquals(6, journal.lastSeq());
     }
     assertSameEntries(dump(primary()), dump(replica()));
   }
