@@ -22,8 +22,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The shipper's journal on Chronicle Queue: a primary queue and a replica queue (a second disk in
- * production) holding the same entries under the same sequence numbers. See
- * {@code docs/shipper-journal.md} for the design.
+ * production) holding the same entries under the same sequence numbers. See the journal section
+ * of {@code docs/shipper.md} for the design.
  *
  * <pre>{@code
  * try (ChronicleJournal journal = ChronicleJournal.open(primaryDir, replicaDir, metrics)) {

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ChronicleJournalTest {
   private static final UUID FILE = new UUID(0x1234_5678_9abc_def0L, 0x0fed_cba9_8765_4321L);
@@ -504,6 +506,22 @@ class ChronicleJournalTest {
       Retention.Result result = journal.applyRetention(1, 1);
       assertEquals(1, result.cyclesDeleted(), "only the cycle before the current one");
       assertEquals(3, journal.firstSeq());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ChronicleJournal.CycleLength.class)
+  void retention_deletesTheFilesOfEveryCycleLength(ChronicleJournal.CycleLength length) throws IOException {
+    ChronicleJournal.Options options = options(clock).withCycleLength(length);
+    try (ChronicleJournal journal = ChronicleJournal.open(primary(), replica(), metrics, options)) {
+      for (int c = 0; c < 3; c++) {
+        append(journal, c * 2L, c * 2L + 2);
+        clock.advance(length.millis());
+      }
+      assertEquals(3, cycleFiles(primary()).size());
+      assertEquals(2, journal.applyRetention(0, 1).cyclesDeleted());
+      assertEquals(List.of(cycleFiles(primary()).size(), cycleFiles(replica()).size()), List.of(1, 1));
+      assertEquals(5, journal.firstSeq());
     }
   }
 
