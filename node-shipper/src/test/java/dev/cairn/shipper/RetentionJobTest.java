@@ -3,6 +3,8 @@ package dev.cairn.shipper;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.cairn.core.format.BlockEncoder;
+import dev.cairn.core.testing.TestSpans;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RetentionJobTest {
   @TempDir Path state;
 
-  /** A journal whose retention deletes what the test says; only what RetentionJob uses. */
+  /** A journal whose retention deletes what the test says, for the counting rules; the real one is below. */
   static final class ScriptedJournal implements Journal {
     long first = 1;
     long last;
@@ -189,5 +191,46 @@ class RetentionJobTest {
     job(PulledMark.load(state)).run();
 
     assertEquals(1, metrics.ingestErrors.sum());
+  }
+
+  /**
+   * The real journal: three five-minute cycles, the oldest past retention. Its blocks are deleted
+   * from both copies, the index is told to forget them, and those above the pullers' mark count as
+   * expired unread.
+   */
+  @Test
+  void chronicleJournal_oldCycleDeleted_indexToldToForgetIt_unreadCounted() {
+    long cycle = Duration.ofMinutes(5).toMillis();
+    AtomicLong clock = new AtomicLong(1_763_700_000_000L / cycle * cycle + 1_000);
+    TestSpans gen = new TestSpans(3);
+    try (ChronicleJournal real = ChronicleJournal.open(state.resolve("primary"), state.resolve("replica"), metrics,
+        ChronicleJournal.Options.defaults().withCycleLength(ChronicleJournal.CycleLength.FIVE_MINUTES)
+            .withClock(clock::get))) {
+      for (int c = 0; c < 3; c++) {
+        for (int b = 0; b < 10; b++) {
+          BlockEncoder enc = new BlockEncoder(64 << 10);
+          for (int s = 0; s < 5; s++) {
+            enc.addSpan(gen.httpServerSpan());
+          }
+          real.append(UUID.randomUUID(), 64, enc.finish());
+        }
+        clock.addAndGet(cycle);
+      }
+      served.set(4);
+
+      // Now = start of cycle 3: cycle 0 ended 10 minutes ago, cycle 1 five, cycle 2 is just over.
+      Retention.Result r = new RetentionJob(real, index, PulledMark.load(state), served::get, metrics,
+          Duration.ofMinutes(8), Long.MAX_VALUE).runOnce();
+
+      assertEquals(10, r.blocksDeleted());
+      assertEquals(11, real.firstSeq());
+      assertEquals(30, real.lastSeq());
+      assertEquals(List.of(11L), index.retainFrom);
+      assertEquals(6, metrics.blocksExpiredUnread.sum(), "seqs 5..10 were never pulled");
+      assertEquals(10, metrics.blocksExpired.sum());
+      try (Journal.Reader reader = real.reader()) {
+        assertEquals(11, reader.seek(1), "the deleted entries are gone");
+      }
+    }
   }
 }
