@@ -244,7 +244,7 @@ final class SpanFileTailer implements Closeable {
       }
     }
     int blocks = 0;
-    for (TrackedFile f : new ArrayList<>(files.values())) {
+    for (TrackedFile f : files.values()) { // polling never adds or removes files
       if (f.finished) {
         continue;
       }
@@ -504,10 +504,12 @@ final class SpanFileTailer implements Closeable {
 
   private void scan(long now) {
     Map<Path, BasicFileAttributes> listed = new TreeMap<>();
+    boolean complete = true;
     for (SpanGlob g : globs) {
       try {
         g.list(listed);
       } catch (IOException | RuntimeException e) {
+        complete = false;
         metrics.ingestErrors.increment();
         if (now - lastScanErrorLogMillis >= ERROR_LOG_INTERVAL_MILLIS) {
           lastScanErrorLogMillis = now;
@@ -527,13 +529,15 @@ final class SpanFileTailer implements Closeable {
       }
     }
 
-    decideVanished(listedKeys, now);
+    if (complete) {
+      decideVanished(listedKeys, now);
+    }
     for (Iterator<Map.Entry<Path, PathInfo>> it = paths.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Path, PathInfo> e = it.next();
       if (!listed.containsKey(e.getKey())) {
         it.remove();
         PathInfo info = e.getValue();
-        if (info.status == PathStatus.NEW || info.status == PathStatus.WAITING) {
+        if (complete && (info.status == PathStatus.NEW || info.status == PathStatus.WAITING)) {
           vanished.add(new Vanished(e.getKey(), info.fileKey, info.size));
         }
       }
@@ -601,8 +605,8 @@ final class SpanFileTailer implements Closeable {
       closeQuietly(o.channel);
     }
 
-    // Pass 3: tracked files not listed under any path.
-    for (Iterator<TrackedFile> it = files.values().iterator(); it.hasNext(); ) {
+    // Pass 3: tracked files not listed under any path. A listing that failed proves no absence.
+    for (Iterator<TrackedFile> it = files.values().iterator(); complete && it.hasNext(); ) {
       TrackedFile f = it.next();
       if (f.seenThisScan) {
         f.missingSinceMillis = -1;
