@@ -3,7 +3,6 @@ package dev.cairn.shipper;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.core.format.Block;
-import dev.cairn.core.format.BlockHeader;
 import dev.cairn.core.format.BlockReader;
 import dev.cairn.core.format.FileHeader;
 import dev.cairn.core.format.FormatException;
@@ -73,10 +72,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class SpanFileTailer implements Closeable {
   private static final Logger log = LogManager.getLogger(SpanFileTailer.class);
-  /** Unread bytes up to this size after a read are a block being written: re-read from its start
-   *  next time rather than trust bytes the reader buffered (a failed write may be cut back and
-   *  written again). Larger leftovers are damage the reader is already skipping. */
-  private static final long MAX_PARTIAL = 2L * (BlockHeader.MAX_PAYLOAD + 4096);
+  /** A caught-up file that has not grown for this long gives its reader's buffer back. */
+  private static final long READER_IDLE_MILLIS = 10_000;
   private static final long ERROR_LOG_INTERVAL_MILLIS = 10_000;
   /** A time long ago that still subtracts from now without overflowing. */
   static final long NEVER = Long.MIN_VALUE / 4;
@@ -304,6 +301,9 @@ final class SpanFileTailer implements Closeable {
     }
     if (f.nextOffset >= f.size) {
       f.behindSinceMillis = -1;
+      if (f.reader != null && f.pendingAt < 0 && now - f.lastGrowthMillis >= READER_IDLE_MILLIS) {
+        f.reader = null; // its buffer is 256 KB; a new reader starts at nextOffset when it grows
+      }
     }
     maybeFinish(f, now);
     return n;
@@ -311,15 +311,11 @@ final class SpanFileTailer implements Closeable {
 
   /** Reads and journals blocks of an open file, at most about {@code budget} bytes of them. */
   private int read(TrackedFile f, long size, long budget) throws IOException {
-    if (f.reader == null || f.freshReader) {
-      f.reader = new BlockReader(f.channel, f.nextOffset, p -> problem(f, p));
-      f.freshReader = false;
-    }
     int n = 0;
     long bytes = 0;
     boolean stopped = false;
     long before = f.nextOffset;
-    for (Block b; (b = f.reader.next()) != null; ) {
+    for (Block b; (b = nextBlock(f)) != null; ) {
       journal(f, b);
       n++;
       bytes += b.length();
@@ -332,12 +328,38 @@ final class SpanFileTailer implements Closeable {
     f.nextOffset = f.reader.position();
     f.caughtUp = !stopped;
     f.sizeAtLastRead = stopped ? -1 : size;
-    long pending = size - f.nextOffset;
-    f.freshReader = pending > 0 && pending <= MAX_PARTIAL;
+    // Bytes after the last block that are not a block yet: usually one being written. The reader
+    // keeps what it buffered of them; see nextBlock for when that is stale.
+    f.pendingAt = !stopped && size > f.nextOffset ? f.nextOffset : -1;
     if (f.nextOffset != before) {
       dirty = true;
     }
     return n;
+  }
+
+  /**
+   * The reader's next block, through a fresh reader when needed. A write the appender cut back
+   * after a failure (disk full) and wrote again can leave the reader holding bytes of the failed
+   * write; the region those bytes make up is then reported corrupt exactly where the last read
+   * left unfinished bytes. Such a report is not trusted at once: the region is read again through
+   * a fresh reader, once, and only counted if it is still corrupt. The block the old reader
+   * returned after the region comes again from the fresh reader.
+   */
+  private Block nextBlock(TrackedFile f) throws IOException {
+    if (f.reader == null || f.freshReader) {
+      f.reader = new BlockReader(f.channel, f.nextOffset, p -> problem(f, p));
+      f.freshReader = false;
+    }
+    while (true) {
+      Block b = f.reader.next();
+      if (f.retryFrom < 0) {
+        return b;
+      }
+      long from = f.retryFrom;
+      f.retryFrom = -1;
+      f.retriedAt = from;
+      f.reader = new BlockReader(f.channel, from, p -> problem(f, p));
+    }
   }
 
   private void journal(TrackedFile f, Block b) {
@@ -389,6 +411,11 @@ final class SpanFileTailer implements Closeable {
   }
 
   private void problem(TrackedFile f, ReadProblem p) {
+    if (p.kind() == ReadProblem.Kind.CORRUPT && p.offset() == f.pendingAt
+        && f.retriedAt != p.offset()) {
+      f.retryFrom = p.offset(); // see nextBlock
+      return;
+    }
     switch (p.kind()) {
       case CORRUPT -> {
         metrics.corruptRegions.increment();
@@ -478,14 +505,11 @@ final class SpanFileTailer implements Closeable {
       }
     }
     if (f.isOpen()) {
-      if (f.reader == null || f.freshReader) {
-        f.reader = new BlockReader(f.channel, f.nextOffset, p -> problem(f, p));
-        f.freshReader = false;
-      }
-      for (Block b; (b = f.reader.next()) != null; ) {
+      for (Block b; (b = nextBlock(f)) != null; ) {
         journal(f, b);
         f.nextOffset = f.reader.position();
       }
+      f.pendingAt = -1; // what finish() reports about the tail is final
       f.reader.finish();
       f.nextOffset = f.reader.position();
       f.size = Math.max(f.size, f.nextOffset);
@@ -680,8 +704,15 @@ final class SpanFileTailer implements Closeable {
       info.status = PathStatus.IDENTIFIED;
       info.fileId = header.fileId();
       info.headerLength = length;
-      opened.put(p, new Opened(ch, header, length));
-      ch = null;
+      // Kept open for a new file, so one deleted right after this scan can still be read; but
+      // never more descriptors than the limit, even while thousands of files are identified.
+      long kept = opened.values().stream().filter(o -> o.channel != null).count();
+      if (openFiles + kept < options.maxOpenFiles) {
+        opened.put(p, new Opened(ch, header, length));
+        ch = null;
+      } else {
+        opened.put(p, new Opened(null, header, length));
+      }
     } catch (NoSuchFileException e) {
       paths.remove(p);
       vanished.add(new Vanished(p, info.fileKey, info.size));
@@ -759,11 +790,11 @@ final class SpanFileTailer implements Closeable {
     files.put(f.id, f);
     dirty = true;
     metrics.filesDiscovered.increment();
-    if (openFiles < options.maxOpenFiles || evictIdle()) {
+    if (o.channel != null && (openFiles < options.maxOpenFiles || evictIdle())) {
       f.channel = o.channel;
       openFiles++;
     } else {
-      closeQuietly(o.channel);
+      closeQuietly(o.channel); // read later, through a descriptor opened by path
     }
     log.debug("Tailing {} from offset {} (written by {} pid {} on {})", f.describe(),
         f.nextOffset, process.service(), process.pid(), process.host());
@@ -846,8 +877,9 @@ final class SpanFileTailer implements Closeable {
     if (f.isOpen()) {
       if (f.deletedSinceMillis < 0) {
         f.deletedSinceMillis = now;
-        log.info("{} was deleted or moved out of the watched paths; reading it to its end through "
-            + "the open descriptor", f.describe());
+        // Routine with rotation and retention: the appender deletes old files.
+        log.debug("{} was deleted or moved out of the watched paths; reading it to its end "
+            + "through the open descriptor", f.describe());
       }
       return;
     }

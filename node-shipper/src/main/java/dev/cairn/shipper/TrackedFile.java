@@ -39,6 +39,12 @@ final class TrackedFile {
   long sizeAtLastRead = -1;
   /** The last read found no further complete block (it did not stop for the per-poll budget). */
   boolean caughtUp;
+  /** Where unfinished bytes began when the last read ended; -1 when it ended on a block boundary. */
+  long pendingAt = -1;
+  /** A corrupt region reported at {@link #pendingAt}, to be read again through a fresh reader. */
+  long retryFrom = -1;
+  /** The offset last read again that way; a region there reported again is real damage. */
+  long retriedAt = -1;
 
   long lastGrowthMillis;
   /** When a poll first saw unread bytes since the file was last caught up; -1 when caught up. */

@@ -195,20 +195,47 @@ class SpanFileTailerTest {
   void writeCutBackAndWrittenAgain_blockReadFromTheFileNotFromStaleBytes() throws IOException {
     // The appender truncates a failed write back to the block's start and writes the next block
     // there: bytes the reader saw of the failed write must not be trusted.
+    int[] seen = {30, 100, 2_000}; // inside the block header, and past it
+    List<Long> cuts = new ArrayList<>();
+    for (int i = 0; i < seen.length; i++) {
+      SpanFileFixture f = file(name(100 + i, 0), 100 + i);
+      f.append(3);
+      cuts.add(f.size());
+      f.appendRaw(java.util.Arrays.copyOf(f.block(50), seen[i]));
+    }
+    SpanFileTailer t = tailer();
+    assertEquals(3, t.pollOnce());
+    for (int i = 0; i < seen.length; i++) {
+      SpanFileFixture f = fixtures.get(i);
+      f.truncate(cuts.get(i));
+      f.append(seen[i] < 100 ? 1 : 60); // smaller or larger than what was seen: shrink unnoticed
+      f.append(2);
+    }
+    assertEquals(6, t.pollOnce());
+    List<String> expected = new ArrayList<>();
+    fixtures.forEach(f -> expected.addAll(allBlocks(f)));
+    assertEquals(new HashSet<>(expected), new HashSet<>(journal.origins()));
+    assertEquals(expected.size(), journal.origins().size());
+    assertJournalHoldsFileBytes(fixtures.toArray(new SpanFileFixture[0]));
+    assertEquals(0, metrics.corruptRegions.sum());
+  }
+
+  @Test
+  void damageWhereABlockWasBeingWritten_readAgainOnceThenCounted() throws IOException {
     SpanFileFixture f = file(name(100, 0), 100);
     f.append(3);
-    long cut = f.size();
-    byte[] failed = f.block(50);
-    f.appendRaw(java.util.Arrays.copyOf(failed, failed.length - 10));
+    byte[] next = f.block(5);
+    f.appendRaw(java.util.Arrays.copyOf(next, 60));
     SpanFileTailer t = tailer();
     assertEquals(1, t.pollOnce());
-    f.truncate(cut);
+    byte[] rest = java.util.Arrays.copyOfRange(next, 60, next.length);
+    rest[5] ^= 0x40; // real damage in the part of the block written later
+    f.appendRaw(rest);
     f.append(2);
     assertEquals(1, t.pollOnce());
-
+    assertEquals(1, metrics.corruptRegions.sum());
+    assertEquals(next.length, metrics.corruptBytes.sum());
     assertEquals(allBlocks(f), journal.origins());
-    assertJournalHoldsFileBytes(f);
-    assertEquals(0, metrics.corruptRegions.sum());
   }
 
   @Test
