@@ -72,6 +72,10 @@ import org.apache.logging.log4j.Logger;
  */
 final class SpanFileTailer implements Closeable {
   private static final Logger log = LogManager.getLogger(SpanFileTailer.class);
+  /** A writer none of whose files was listed for this long is forgotten. */
+  private static final long WRITER_FORGET_MILLIS = 24 * 3_600_000L;
+  /** {@link #lag()} and {@link #filesTracked()} are refreshed at least this often. */
+  private static final long PUBLISH_INTERVAL_MILLIS = 100;
   /** A caught-up file that has not grown for this long gives its reader's buffer back. */
   private static final long READER_IDLE_MILLIS = 10_000;
   private static final long ERROR_LOG_INTERVAL_MILLIS = 10_000;
@@ -88,6 +92,10 @@ final class SpanFileTailer implements Closeable {
   private final TailerOptions options;
 
   private final Map<UUID, TrackedFile> files = new LinkedHashMap<>();
+  /** The files not finished, polled each time; rebuilt after scans and when a file finishes. */
+  private final List<TrackedFile> active = new ArrayList<>();
+  private boolean activeDirty = true;
+  private long lastPublishMillis = NEVER;
   private final Map<Path, PathInfo> paths = new HashMap<>();
   private final Map<WriterKey, WriterState> writers = new HashMap<>();
   /** Paths listed but not identified that were gone at the next scan; decided one scan later. */
@@ -228,8 +236,10 @@ final class SpanFileTailer implements Closeable {
    */
   int pollOnce() {
     long now = options.clock.getAsLong();
+    boolean scanned = false;
     if (lastScanMillis == Long.MIN_VALUE || now - lastScanMillis >= options.scanIntervalMillis) {
       lastScanMillis = now;
+      scanned = true;
       try {
         scan(now);
       } catch (RuntimeException e) {
@@ -240,10 +250,19 @@ final class SpanFileTailer implements Closeable {
         }
       }
     }
+    if (activeDirty) {
+      active.clear();
+      for (TrackedFile f : files.values()) {
+        if (!f.finished) {
+          active.add(f);
+        }
+      }
+      activeDirty = false;
+    }
     int blocks = 0;
-    for (TrackedFile f : files.values()) { // polling never adds or removes files
+    for (TrackedFile f : active) {
       if (f.finished) {
-        continue;
+        continue; // finished during this poll
       }
       try {
         blocks += poll(f, now);
@@ -260,7 +279,10 @@ final class SpanFileTailer implements Closeable {
         }
       }
     }
-    publish(now);
+    // Idle polls (the daemon's loop may poll every millisecond) publish only now and then.
+    if (scanned || blocks > 0 || activeDirty || now - lastPublishMillis >= PUBLISH_INTERVAL_MILLIS) {
+      publish(now);
+    }
     return blocks;
   }
 
@@ -445,6 +467,7 @@ final class SpanFileTailer implements Closeable {
       f.nextOffset = size;
       closeChannel(f);
       f.finished = true;
+      activeDirty = true;
       f.caughtUp = true;
       f.missingSinceMillis = -1;
       metrics.filesFinished.increment();
@@ -516,6 +539,7 @@ final class SpanFileTailer implements Closeable {
       closeChannel(f);
     }
     f.finished = true;
+    activeDirty = true;
     f.caughtUp = true;
     f.behindSinceMillis = -1;
     dirty = true;
@@ -653,8 +677,11 @@ final class SpanFileTailer implements Closeable {
     }
 
     checkSequences(discovered, listedNames, now);
-    writers.values().removeIf(w -> now - w.lastSeenMillis >= options.forgetAfterMillis);
-    lostNames.values().removeIf(t -> now - t >= options.forgetAfterMillis);
+    // Writers are kept much longer than files: forgetting one that still writes would make its
+    // next file look like the first of a new writer, and every earlier number a loss.
+    writers.values().removeIf(w -> now - w.lastSeenMillis >= WRITER_FORGET_MILLIS);
+    lostNames.values().removeIf(t -> now - t >= WRITER_FORGET_MILLIS);
+    activeDirty = true;
   }
 
   /** Reads the header of a listed path; on success leaves its open channel in {@code opened}. */
@@ -848,6 +875,7 @@ final class SpanFileTailer implements Closeable {
         log.info("{} grew after it was finished; reading on from offset {}", f.describe(),
             f.nextOffset);
         f.finished = false;
+        activeDirty = true;
         f.lastGrowthMillis = now;
         f.freshReader = true;
         f.sizeAtLastRead = -1;
@@ -885,6 +913,7 @@ final class SpanFileTailer implements Closeable {
     }
     // No descriptor: nothing more can be read from it.
     f.finished = true;
+    activeDirty = true;
     f.caughtUp = true;
     f.missingSinceMillis = now;
     dirty = true;
@@ -1131,6 +1160,7 @@ final class SpanFileTailer implements Closeable {
   }
 
   private void publish(long now) {
+    lastPublishMillis = now;
     List<FileLag> out = new ArrayList<>();
     for (TrackedFile f : files.values()) {
       if (!f.finished) {

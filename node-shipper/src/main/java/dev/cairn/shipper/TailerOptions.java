@@ -51,7 +51,7 @@ final class TailerOptions {
     private int maxOpenFiles = 256;
     private long idleFinishMillis = 300_000;
     private long finishGraceMillis = 5_000;
-    private long forgetAfterMillis = 3_600_000;
+    private long forgetAfterMillis = 60_000;
     private long checkpointIntervalMillis = 200;
     private boolean checkWriterProcess = true;
     private ProcessProbe processProbe;
@@ -91,7 +91,12 @@ final class TailerOptions {
       return this;
     }
 
-    /** A finished file gone from disk is forgotten (and dropped from the checkpoint) after this long. */
+    /**
+     * A finished file gone from disk is forgotten (and dropped from the checkpoint) after this
+     * long. Short, because fast rotation with retention deletes many files an hour and each would
+     * stay in every checkpoint; a file deleted cannot be read again anyway. Finished files still on
+     * disk are remembered as long as they are there.
+     */
     Builder forgetAfterMillis(long v) {
       forgetAfterMillis = v;
       return this;

@@ -689,6 +689,33 @@ class SpanFileTailerTest {
   }
 
   @Test
+  void finishedFiles_rememberedWhileOnDisk_forgottenAWhileAfterTheyAreGone() throws IOException {
+    SpanFileFixture gone = file(name(100, 0), 100);
+    gone.append(1);
+    SpanFileFixture kept = file(name(200, 0), 200);
+    kept.append(1);
+    processes.put(100L, Liveness.DEAD);
+    processes.put(200L, Liveness.DEAD);
+    SpanFileTailer t = tailer(b -> b.forgetAfterMillis(60_000));
+    t.pollOnce();
+    assertEquals(2, metrics.filesFinished.sum());
+    Files.delete(gone.path);
+    t.pollOnce();
+    clock.addAndGet(60_000 - 1);
+    t.pollOnce();
+    t.checkpoint();
+    assertEquals(2, new CheckpointStore(checkpointFile).load().orElseThrow().files().size());
+    clock.addAndGet(1);
+    t.pollOnce();
+    clock.addAndGet(IDLE * 10);
+    t.pollOnce();
+    t.checkpoint();
+    assertEquals(List.of(kept.id), new CheckpointStore(checkpointFile).load().orElseThrow()
+        .files().stream().map(CheckpointStore.FileState::fileId).toList());
+    assertEquals(allBlocks(gone).size() + allBlocks(kept).size(), journal.entries().size());
+  }
+
+  @Test
   void journalRefusesAnAppend_blockRetriedNextPollWithoutLossOrDuplicate() throws IOException {
     SpanFileFixture f = file(name(100, 0), 100);
     f.append(2);
