@@ -112,6 +112,7 @@ final class SpanFileTailer implements Closeable {
   private long lastScanErrorLogMillis = NEVER;
   private boolean dirty = true;
   private int openFiles;
+  private byte[] scratch = new byte[64 * 1024];
 
   private volatile List<FileLag> lag = List.of();
   private volatile int tracked;
@@ -385,9 +386,16 @@ final class SpanFileTailer implements Closeable {
   }
 
   private void journal(TrackedFile f, Block b) {
+    // Block.bytes() is a read-only view, which journals cannot copy from an array (Chronicle's
+    // writeSome refuses it); one copy into a reused array costs far less than the append.
+    int n = b.length();
+    if (scratch.length < n) {
+      scratch = new byte[Math.max(n, scratch.length * 2)];
+    }
+    b.bytes().get(scratch, 0, n);
     long seq;
     try {
-      seq = journal.append(f.id, b.offset(), b.bytes());
+      seq = journal.append(f.id, b.offset(), ByteBuffer.wrap(scratch, 0, n));
     } catch (RuntimeException e) {
       long last;
       try {
@@ -420,7 +428,7 @@ final class SpanFileTailer implements Closeable {
     metrics.recordsJournaled.add(b.header().recordCount());
     metrics.bytesRead.add(b.length());
     try {
-      index.add(seq, b.bytes());
+      index.add(seq, ByteBuffer.wrap(scratch, 0, n));
     } catch (RuntimeException e) {
       metrics.ingestErrors.increment();
       long now = options.clock.getAsLong();

@@ -60,7 +60,7 @@ class SpanFileAppenderTailingIT {
   private long[] run(long scanIntervalMillis) throws Exception {
     Path spans = Files.createDirectories(tmp.resolve("spans"));
     ShipperMetrics metrics = new ShipperMetrics();
-    TestJournal journal = new TestJournal(tmp.resolve("journal.bin"));
+    TestJournal journal = TestJournal.open(tmp.resolve("journal"), metrics);
     SpanFileTailer tailer = new SpanFileTailer(List.of(spans + "/"), journal, new RecordingIndex(),
         new CheckpointStore(tmp.resolve("tailer.checkpoint")), metrics,
         TailerOptions.builder().scanIntervalMillis(scanIntervalMillis).finishGraceMillis(500).build());

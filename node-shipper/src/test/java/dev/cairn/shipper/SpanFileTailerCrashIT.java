@@ -44,7 +44,7 @@ class SpanFileTailerCrashIT {
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void killMinus9DuringIngest_repeatedly_journalHoldsEveryBlockExactlyOnce() throws Exception {
     Path spans = Files.createDirectories(tmp.resolve("spans"));
-    Path journalFile = tmp.resolve("journal.bin");
+    Path journalDir = tmp.resolve("journal");
     Path checkpoint = tmp.resolve("tailer.checkpoint");
     Random random = new Random(42);
 
@@ -57,15 +57,15 @@ class SpanFileTailerCrashIT {
     try {
       for (int i = 0; i < KILLS; i++) {
         int run = i;
-        Process child = start(spans, journalFile, checkpoint, run);
+        Child child = start(spans, journalDir, checkpoint, run);
         try {
-          awaitLine(child, "recovered", 30);
+          child.awaitRecovered(30);
           Thread.sleep(200 + random.nextInt(1_000));
         } finally {
-          child.destroyForcibly();
-          assertTrue(child.waitFor(20, TimeUnit.SECONDS), "child did not die within 20 s");
+          child.process.destroyForcibly();
+          assertTrue(child.process.waitFor(20, TimeUnit.SECONDS), "child did not die within 20 s");
         }
-        assertEquals(SIGKILL_EXIT, child.exitValue(),
+        assertEquals(SIGKILL_EXIT, child.process.exitValue(),
             () -> "child ended otherwise than by SIGKILL:\n" + stderr(run));
         kills++;
         Thread.sleep(random.nextInt(200)); // the files grow while no shipper runs
@@ -76,21 +76,19 @@ class SpanFileTailerCrashIT {
     }
     assertEquals(KILLS, kills);
 
-    Process last = start(spans, journalFile, checkpoint, KILLS);
-    List<TestJournal.Entry> entries;
+    Child last = start(spans, journalDir, checkpoint, KILLS);
     try {
-      awaitLine(last, "recovered", 30);
+      last.awaitRecovered(30);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      do {
-        Thread.sleep(100);
-        entries = TestJournal.read(journalFile);
-      } while (entries.size() < written.size() && System.nanoTime() < deadline);
+      while (last.seq < written.size() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
       Thread.sleep(300); // anything beyond the expected count would be a duplicate: give it time
-      entries = TestJournal.read(journalFile);
     } finally {
-      last.destroyForcibly();
-      last.waitFor(20, TimeUnit.SECONDS);
+      last.process.destroyForcibly();
+      last.process.waitFor(20, TimeUnit.SECONDS);
     }
+    List<TestJournal.Entry> entries = TestJournal.read(journalDir);
 
     List<String> origins = entries.stream().map(TestJournal.Entry::origin).toList();
     Set<String> unique = new HashSet<>(origins);
@@ -137,7 +135,7 @@ class SpanFileTailerCrashIT {
     }
   }
 
-  private Process start(Path spans, Path journal, Path checkpoint, int run) throws IOException {
+  private Child start(Path spans, Path journal, Path checkpoint, int run) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -146,12 +144,54 @@ class SpanFileTailerCrashIT {
         command.add(a);
       }
     }
-    command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"), TailerChild.class.getName(),
         spans.toString(), journal.toString(), checkpoint.toString()));
-    return new ProcessBuilder(command)
+    Process p = new ProcessBuilder(command)
         .redirectError(tmp.resolve("child-" + run + ".err").toFile())
         .start();
+    return new Child(p, tmp.resolve("child-" + run + ".err"));
+  }
+
+  /** A running {@link TailerChild} and what it last printed. */
+  private static final class Child {
+    final Process process;
+    final Path stderr;
+    volatile boolean recovered;
+    volatile long seq;
+
+    Child(Process process, Path stderr) {
+      this.process = process;
+      this.stderr = stderr;
+      Thread reader = new Thread(() -> {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+          for (String line; (line = in.readLine()) != null; ) {
+            if (line.startsWith("recovered ")) {
+              recovered = true;
+            } else if (line.startsWith("seq ")) {
+              seq = Long.parseLong(line.substring(4));
+            }
+          }
+        } catch (IOException e) {
+          // the child is gone
+        }
+      }, "child-stdout");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    void awaitRecovered(int seconds) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (!recovered) {
+        if (!process.isAlive()) {
+          fail("child exited with " + process.exitValue() + ":\n" + Files.readString(stderr));
+        }
+        if (System.nanoTime() > deadline) {
+          fail("child did not recover within " + seconds + " s:\n" + Files.readString(stderr));
+        }
+        Thread.sleep(10);
+      }
+    }
   }
 
   private String stderr(int run) {
@@ -162,21 +202,4 @@ class SpanFileTailerCrashIT {
     }
   }
 
-  private static void awaitLine(Process child, String prefix, int seconds) throws Exception {
-    BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream()));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (in.ready()) {
-        String line = in.readLine();
-        if (line != null && line.startsWith(prefix)) {
-          return;
-        }
-      } else if (!child.isAlive()) {
-        fail("child exited with " + child.exitValue() + " before printing '" + prefix + "'");
-      } else {
-        Thread.sleep(10);
-      }
-    }
-    fail("child did not print '" + prefix + "' within " + seconds + " s");
-  }
 }

@@ -49,7 +49,7 @@ class SpanFileTailerTest {
   void setUp() throws IOException {
     dir = Files.createDirectories(tmp.resolve("spans"));
     checkpointFile = tmp.resolve("state/tailer.checkpoint");
-    journal = new TestJournal(tmp.resolve("journal.bin"));
+    journal = TestJournal.open(tmp.resolve("journal"), metrics);
   }
 
   @AfterEach
@@ -113,6 +113,14 @@ class SpanFileTailerTest {
 
   private static List<String> allBlocks(SpanFileFixture f) {
     return f.blocks.stream().map(o -> f.id + "@" + o).toList();
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @SafeVarargs
@@ -750,7 +758,7 @@ class SpanFileTailerTest {
     tailers.remove(recursive);
 
     journal.close();
-    journal = new TestJournal(tmp.resolve("journal2.bin"));
+    journal = TestJournal.open(tmp.resolve("journal2"), metrics);
     metrics = new ShipperMetrics();
     SpanFileTailer dirs = tailer(List.of(dir + "/*/"), x -> {});
     assertEquals(1, dirs.pollOnce());
@@ -888,8 +896,8 @@ class SpanFileTailerTest {
     first.close();
     // The journal is wiped (a new disk); the checkpoint says two blocks are in it.
     journal.close();
-    Files.delete(tmp.resolve("journal.bin"));
-    journal = new TestJournal(tmp.resolve("journal.bin"));
+    deleteTree(tmp.resolve("journal"));
+    journal = TestJournal.open(tmp.resolve("journal"), metrics);
 
     SpanFileTailer second = tailer();
     second.recover();
