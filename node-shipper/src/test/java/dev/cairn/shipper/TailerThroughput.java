@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * What the tailer alone costs per span: files of 64 KB blocks (about 420 typical HTTP spans each)
- * read, verified (both CRCs) and handed to a journal that only counts. Prints spans/s and MB/s
- * on one thread. Arguments: directory (deleted afterwards), blocks per file, files, rounds.
+ * Ingest throughput on one thread: files of blocks of 420 typical HTTP spans read, verified (both
+ * CRCs) and journaled. With {@code count} the journal only counts (the tailer's own cost); with
+ * {@code chronicle} it is the real {@link ChronicleJournal}, primary and replica under the
+ * directory. Prints spans/s and MB/s. Arguments: directory (must not exist), blocks per file,
+ * files, rounds, {@code count} or {@code chronicle}.
  *
  * <pre>
- * java -cp ... dev.cairn.shipper.TailerThroughput /tmp/tput 2000 4 5
+ * java -cp ... dev.cairn.shipper.TailerThroughput /tmp/tput 1500 2 5 chronicle
  * </pre>
  */
 final class TailerThroughput {
@@ -23,6 +25,7 @@ final class TailerThroughput {
     int blocks = Integer.parseInt(args[1]);
     int files = Integer.parseInt(args[2]);
     int rounds = Integer.parseInt(args[3]);
+    boolean chronicle = args.length > 4 && args[4].equals("chronicle");
     long spans = 0;
     long bytes = 0;
     for (int i = 0; i < files; i++) {
@@ -38,8 +41,10 @@ final class TailerThroughput {
     System.out.printf("%d files, %d blocks of %d bytes, %d spans, %.1f MB%n", files,
         (long) files * blocks, (bytes / files) / blocks, spans, bytes / 1e6);
     for (int r = 0; r < rounds; r++) {
-      Path state = Files.createTempDirectory(dir, "state");
-      CountingJournal journal = new CountingJournal();
+      Path state = Files.createTempDirectory(dir.getParent(), "tput-state");
+      Journal journal = chronicle
+          ? ChronicleJournal.open(state.resolve("primary"), state.resolve("replica"), new ShipperMetrics())
+          : new CountingJournal();
       SpanFileTailer t = new SpanFileTailer(List.of(dir + "/"), journal, new RecordingIndex(),
           new CheckpointStore(state.resolve("cp")), new ShipperMetrics(),
           TailerOptions.builder().scanIntervalMillis(60_000).build());
@@ -49,8 +54,10 @@ final class TailerThroughput {
       }
       double s = (System.nanoTime() - start) / 1e9;
       t.close();
+      long blocksJournaled = journal.lastSeq();
+      journal.close();
       System.out.printf("round %d: %d blocks in %.3f s: %.2f M spans/s, %.0f MB/s%n", r,
-          journal.seq, s, spans / s / 1e6, bytes / s / 1e6);
+          blocksJournaled, s, spans / s / 1e6, bytes / s / 1e6);
     }
   }
 
