@@ -101,8 +101,14 @@ final class CheckpointStore {
     }
   }
 
-  /** The highest file number of a writer seen, and when any of its files was last listed. */
-  record WriterState(WriterKey key, long maxSeq, long lastSeenMillis) {}
+  /**
+   * What is known of one writer.
+   *
+   * @param maxSeq the highest file number seen
+   * @param newestCreatedMicros the latest creation time in its files' headers; -1 when unknown
+   * @param lastSeenMillis when any of its files was last listed
+   */
+  record WriterState(WriterKey key, long maxSeq, long newestCreatedMicros, long lastSeenMillis) {}
 
   /** The last saved checkpoint; empty when there is none or it is unreadable (logged). */
   Optional<Checkpoint> load() {
@@ -170,6 +176,7 @@ final class CheckpointStore {
       for (WriterState w : c.writers()) {
         writer(out, w.key());
         out.writeLong(w.maxSeq());
+        out.writeLong(w.newestCreatedMicros());
         out.writeLong(w.lastSeenMillis());
       }
       CRC32C crc = new CRC32C();
@@ -216,7 +223,7 @@ final class CheckpointStore {
     int w = in.readInt();
     List<WriterState> writers = new ArrayList<>(w);
     for (int i = 0; i < w; i++) {
-      writers.add(new WriterState(writer(in), in.readLong(), in.readLong()));
+      writers.add(new WriterState(writer(in), in.readLong(), in.readLong(), in.readLong()));
     }
     if (in.available() != 0) {
       throw new IOException(in.available() + " unexpected bytes at the end");

@@ -220,7 +220,9 @@ final class SpanFileTailer implements Closeable {
       files.put(f.id, f);
     }
     for (CheckpointStore.WriterState w : c.writers()) {
-      writers.put(w.key(), new WriterState(w.maxSeq(), w.lastSeenMillis()));
+      WriterState state = new WriterState(w.maxSeq(), w.lastSeenMillis());
+      state.newestCreatedMicros = w.newestCreatedMicros();
+      writers.put(w.key(), state);
     }
   }
 
@@ -515,7 +517,12 @@ final class SpanFileTailer implements Closeable {
     }
     if (quietMillis >= options.finishGraceMillis) {
       WriterState w = f.writer == null ? null : writers.get(f.writer);
-      if (w != null && w.maxSeq > f.writerSeq) {
+      // Newer by creation time; by number only without a header. A writer that restarted its
+      // numbering (a new appender manager) makes lower numbers that are still newer files.
+      boolean newer = w != null && (f.header != null && w.newestCreatedMicros >= 0
+          ? w.newestCreatedMicros > f.header.createdMicros()
+          : w.maxSeq > f.writerSeq);
+      if (newer) {
         return "its writer has moved on to a newer file";
       }
       if (f.deletedSinceMillis >= 0) {
@@ -956,9 +963,11 @@ final class SpanFileTailer implements Closeable {
   /** Counts files a writer numbered but nobody saw (deleted before any scan listed them). */
   private void checkSequences(List<TrackedFile> discovered, Map<NameKey, Path> listedNames, long now) {
     Map<WriterKey, List<Long>> seqs = new HashMap<>();
+    Map<WriterKey, Long> created = new HashMap<>();
     for (TrackedFile f : discovered) {
       if (f.writer != null) {
         seqs.computeIfAbsent(f.writer, k -> new ArrayList<>()).add(f.writerSeq);
+        created.merge(f.writer, f.header.createdMicros(), Math::max);
       }
     }
     for (Map.Entry<WriterKey, List<Long>> e : seqs.entrySet()) {
@@ -983,6 +992,7 @@ final class SpanFileTailer implements Closeable {
         expected = Math.max(expected, seq + 1);
         state.maxSeq = Math.max(state.maxSeq, seq);
       }
+      state.newestCreatedMicros = Math.max(state.newestCreatedMicros, created.get(w));
       state.lastSeenMillis = now;
       dirty = true;
     }
@@ -1072,6 +1082,10 @@ final class SpanFileTailer implements Closeable {
         f.writerSeq = name.seq();
       }
     }
+    WriterState w = f.writer == null ? null : writers.get(f.writer);
+    if (w != null) {
+      w.newestCreatedMicros = Math.max(w.newestCreatedMicros, header.createdMicros());
+    }
     return true;
   }
 
@@ -1130,7 +1144,9 @@ final class SpanFileTailer implements Closeable {
     }
     List<CheckpointStore.WriterState> ws = new ArrayList<>(writers.size());
     for (Map.Entry<WriterKey, WriterState> e : writers.entrySet()) {
-      ws.add(new CheckpointStore.WriterState(e.getKey(), e.getValue().maxSeq, e.getValue().lastSeenMillis));
+      WriterState w = e.getValue();
+      ws.add(new CheckpointStore.WriterState(e.getKey(), w.maxSeq, w.newestCreatedMicros,
+          w.lastSeenMillis));
     }
     try {
       checkpoints.save(new CheckpointStore.Checkpoint(lastSeq, watchingSinceMillis, states, ws));
@@ -1289,6 +1305,8 @@ final class SpanFileTailer implements Closeable {
 
   private static final class WriterState {
     long maxSeq;
+    /** The latest creation time among its files' headers; -1 when none was read. */
+    long newestCreatedMicros = -1;
     long lastSeenMillis;
 
     WriterState(long maxSeq, long lastSeenMillis) {

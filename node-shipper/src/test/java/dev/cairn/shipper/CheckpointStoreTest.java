@@ -23,7 +23,7 @@ class CheckpointStoreTest {
                 4096, 8192, false, -1, Optional.of(w), 7),
             new CheckpointStore.FileState(UUID.randomUUID(), "", 100, 100, true, 1_800_000_000_500L,
                 Optional.empty(), -1)),
-        List.of(new CheckpointStore.WriterState(w, 7, 1_800_000_000_900L)));
+        List.of(new CheckpointStore.WriterState(w, 7, 1_763_700_001_000_000L, 1_800_000_000_900L)));
   }
 
   @Test

@@ -21,6 +21,9 @@ import java.util.zip.CRC32C;
  * damage the tailer must survive (torn blocks, corrupt bytes, blocks of a newer version).
  */
 final class SpanFileFixture implements AutoCloseable {
+  /** Each file is created a millisecond after the one before, as an appender's would be. */
+  private static final java.util.concurrent.atomic.AtomicLong CREATED =
+      new java.util.concurrent.atomic.AtomicLong(1_763_700_000_000_000L);
   final Path path;
   final UUID id;
   final int headerLength;
@@ -50,7 +53,7 @@ final class SpanFileFixture implements AutoCloseable {
   }
 
   static SpanFileFixture create(Path path, UUID id, ProcessInfo process) throws IOException {
-    byte[] header = new FileHeader(id, 1_763_700_000_000_000L, process).encode();
+    byte[] header = new FileHeader(id, CREATED.addAndGet(1_000), process).encode();
     return new SpanFileFixture(path, id, header, id.getLeastSignificantBits());
   }
 

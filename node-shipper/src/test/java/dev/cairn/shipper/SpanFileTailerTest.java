@@ -664,6 +664,22 @@ class SpanFileTailerTest {
   }
 
   @Test
+  void writerRestartedItsNumbering_itsNewestFileIsNotTakenForAnOldOne() throws IOException {
+    SpanFileFixture old = file(name(100, 7), 100);
+    old.append(2);
+    SpanFileTailer t = tailer();
+    t.pollOnce();
+    SpanFileFixture current = file("spans-20260101T000100Z-100-000000.cairn", 100);
+    current.append(2);
+    t.pollOnce();
+    clock.addAndGet(GRACE);
+    t.pollOnce();
+    assertEquals(1, metrics.filesFinished.sum());
+    assertEquals(List.of(current.id), t.lag().stream().map(FileLag::fileId).toList());
+    assertEquals(0, metrics.filesLost.sum());
+  }
+
+  @Test
   void idleFile_finishedUnlessItsWriterIsKnownToRun() throws IOException {
     SpanFileFixture unknown = file(name(100, 0), 100);
     unknown.append(2);
