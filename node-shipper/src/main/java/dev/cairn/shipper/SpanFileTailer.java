@@ -113,6 +113,8 @@ final class SpanFileTailer implements Closeable {
   private boolean dirty = true;
   private int openFiles;
   private byte[] scratch = new byte[64 * 1024];
+  /** Files known only by ID that the last scan did not find (logged as one line). */
+  private int unfound;
 
   private volatile List<FileLag> lag = List.of();
   private volatile int tracked;
@@ -620,6 +622,9 @@ final class SpanFileTailer implements Closeable {
       } else if (a.size() > info.size) {
         info.size = a.size();
         info.lastGrowthMillis = now;
+        if (info.status == PathStatus.DONE) {
+          info.status = PathStatus.NEW; // counted torn at creation, and yet it got a header
+        }
       }
       if (info.status == PathStatus.NEW || (info.status == PathStatus.WAITING && info.size != info.triedSize)) {
         identify(p, info, now, opened);
@@ -669,6 +674,7 @@ final class SpanFileTailer implements Closeable {
     }
 
     // Pass 3: tracked files not listed under any path. A listing that failed proves no absence.
+    unfound = 0;
     for (Iterator<TrackedFile> it = files.values().iterator(); complete && it.hasNext(); ) {
       TrackedFile f = it.next();
       if (f.seenThisScan) {
@@ -689,6 +695,10 @@ final class SpanFileTailer implements Closeable {
         continue;
       }
       pathGone(f, now);
+    }
+    if (unfound > 0) {
+      log.info("{} span files known only from the journal are not under the watched paths; "
+          + "assuming they were read to their end", unfound);
     }
 
     checkSequences(discovered, listedNames, now);
@@ -938,8 +948,7 @@ final class SpanFileTailer implements Closeable {
       log.warn("{} disappeared with {} bytes unread (read up to offset {} of at least {}): they "
           + "are lost", f.describe(), f.size - f.nextOffset, f.nextOffset, f.size);
     } else if (f.path == null) {
-      log.info("{} is known from the journal but not found under the watched paths; assuming it "
-          + "was read to its end", f.describe());
+      unfound++;
     } else {
       log.debug("{} is gone; it was read to offset {}", f.describe(), f.nextOffset);
     }

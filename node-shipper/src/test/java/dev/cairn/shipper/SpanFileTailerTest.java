@@ -570,6 +570,16 @@ class SpanFileTailerTest {
     assertEquals(2, metrics.tornTails.sum());
     assertEquals(0, metrics.filesLost.sum());
     assertTrue(Files.exists(empty));
+    assertEquals(List.of(), journal.origins());
+
+    // Against all odds the header is completed after all: the file is read like any other.
+    full.append(2);
+    byte[] all = Files.readAllBytes(full.path);
+    Files.write(shortOne, java.util.Arrays.copyOfRange(all, 20, all.length),
+        StandardOpenOption.APPEND);
+    t.pollOnce();
+    assertEquals(allBlocks(full), journal.origins()); // same file ID and offsets as the original
+    assertEquals(2, metrics.tornTails.sum());
   }
 
   @Test
