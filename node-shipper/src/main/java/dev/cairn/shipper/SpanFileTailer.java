@@ -285,7 +285,8 @@ final class SpanFileTailer implements Closeable {
       }
     }
     // Idle polls (the daemon's loop may poll every millisecond) publish only now and then.
-    if (scanned || blocks > 0 || activeDirty || now - lastPublishMillis >= PUBLISH_INTERVAL_MILLIS) {
+    if (scanned || blocks > 0 || activeDirty
+        || now - lastPublishMillis >= PUBLISH_INTERVAL_MILLIS) {
       publish(now);
     }
     return blocks;
@@ -492,6 +493,7 @@ final class SpanFileTailer implements Closeable {
     f.nextOffset = resume;
     f.freshReader = true;
     f.sizeAtLastRead = -1;
+    f.pendingAt = -1;
     f.behindSinceMillis = -1;
     f.lastGrowthMillis = now;
   }
@@ -626,7 +628,8 @@ final class SpanFileTailer implements Closeable {
           info.status = PathStatus.NEW; // counted torn at creation, and yet it got a header
         }
       }
-      if (info.status == PathStatus.NEW || (info.status == PathStatus.WAITING && info.size != info.triedSize)) {
+      boolean changed = info.status == PathStatus.WAITING && info.size != info.triedSize;
+      if (info.status == PathStatus.NEW || changed) {
         identify(p, info, now, opened);
       } else if (info.status == PathStatus.WAITING) {
         waitingTooLong(p, info, now);
@@ -864,7 +867,8 @@ final class SpanFileTailer implements Closeable {
     if (f.path != null && at.contains(f.path) && !p.equals(f.path)) {
       // Same file ID at two paths and the other one has more: it is the one being written (the
       // path read so far was a copy). Same bytes up to here, so reading goes on at the same offset.
-      log.info("{}: {} has the same file ID and more bytes; reading on from there", f.describe(), p);
+      log.info("{}: {} has the same file ID and more bytes; reading on from there", f.describe(),
+          p);
       closeChannel(f);
       f.path = p;
       dirty = true;
@@ -970,7 +974,8 @@ final class SpanFileTailer implements Closeable {
   }
 
   /** Counts files a writer numbered but nobody saw (deleted before any scan listed them). */
-  private void checkSequences(List<TrackedFile> discovered, Map<NameKey, Path> listedNames, long now) {
+  private void checkSequences(List<TrackedFile> discovered, Map<NameKey, Path> listedNames,
+      long now) {
     Map<WriterKey, List<Long>> seqs = new HashMap<>();
     Map<WriterKey, Long> created = new HashMap<>();
     for (TrackedFile f : discovered) {
@@ -1030,7 +1035,8 @@ final class SpanFileTailer implements Closeable {
     if (lost > 0) {
       metrics.filesLost.add(lost);
       log.warn("{} span file(s) of writer pid {} ('{}' files in {}) numbered {} to {} were deleted "
-          + "before the shipper saw them: lost", lost, w.pid(), w.prefix(), w.directory(), first, last);
+          + "before the shipper saw them: lost", lost, w.pid(), w.prefix(), w.directory(), first,
+          last);
     }
   }
 
@@ -1124,6 +1130,7 @@ final class SpanFileTailer implements Closeable {
     f.reader = null;
     f.freshReader = true;
     f.sizeAtLastRead = -1;
+    f.pendingAt = -1;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -78,7 +78,8 @@ final class SpanGlob {
       segments.add(s);
     }
     if (segments.isEmpty()) {
-      throw new IllegalArgumentException("span file pattern '" + pattern + "' names the root directory");
+      throw new IllegalArgumentException("span file pattern '" + pattern
+          + "' names the root directory");
     }
     int fixed = 0;
     while (fixed < segments.size() && !hasMeta(segments.get(fixed))) {
@@ -92,7 +93,7 @@ final class SpanGlob {
     for (int i = 0; i < segments.size(); i++) {
       String s = segments.get(i);
       if (s.equals("**")) {
-        // "/**/" matches a single slash or any segments between two; a trailing "/**" anything below.
+        // "/**/" matches one slash or any segments between two; a trailing "/**" all below.
         re.append("(?:/.*)?");
         continue;
       }
@@ -156,7 +157,8 @@ final class SpanGlob {
         }
         case '}' -> {
           if (!inGroup) {
-            throw new IllegalArgumentException("span file pattern '" + pattern + "': '}' without '{'");
+            throw new IllegalArgumentException("span file pattern '" + pattern
+                + "': '}' without '{'");
           }
           inGroup = false;
           re.append(')');
@@ -194,7 +196,8 @@ final class SpanGlob {
     Files.walkFileTree(base, EnumSet.of(FileVisitOption.FOLLOW_LINKS), depth,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
             if (directories && !dir.equals(base) && regex.matcher(dir.toString()).matches()) {
               listDirectory(dir, into);
             }
