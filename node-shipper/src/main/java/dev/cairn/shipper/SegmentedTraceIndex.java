@@ -15,9 +15,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -68,6 +70,7 @@ final class SegmentedTraceIndex implements TraceIndex {
   static final int MAX_PENDING = 2;
   static final String CORRUPT = ".corrupt";
   private static final long CLOSE_WAIT_SECONDS = 60;
+  private static final long PENDING_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Path dir;
   private final int segmentEntries;
@@ -86,6 +89,7 @@ final class SegmentedTraceIndex implements TraceIndex {
   // Under lock: sealed ranges that start beyond durableSeq + 1 (after a hole), first -> last.
   private final TreeMap<Long, Long> sealedAhead = new TreeMap<>();
   private long durable;
+  private boolean sealerFailing;
 
   // Ingest thread only.
   private final BlockTraceIds ids = new BlockTraceIds();
@@ -345,19 +349,38 @@ final class SegmentedTraceIndex implements TraceIndex {
     }
   }
 
-  // Freezes the active segment and hands it to the sealer. Ingest thread (or close).
+  // Freezes the active segment and hands it to the sealer. Ingest thread (or close). When the
+  // sealer is behind (catching up after a restart feeds the journal fast), waits for it rather
+  // than holding more segments in memory; when it is failing (disk full), drops the oldest.
   private void rotate() {
     MutableSegment s = active;
     active = null;
     s.freeze();
     MutableSegment dropped = null;
+    boolean interrupted = false;
     synchronized (lock) {
+      long deadline = System.nanoTime() + PENDING_WAIT_NANOS;
+      while (view.pending.length >= MAX_PENDING && !sealerFailing) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lock, left);
+        } catch (InterruptedException e) {
+          interrupted = true;
+          break;
+        }
+      }
       List<MutableSegment> pending = new ArrayList<>(Arrays.asList(view.pending));
       pending.add(s);
       if (pending.size() > MAX_PENDING) {
         dropped = pending.remove(0);
       }
       view = new View(view.sealed, pending.toArray(new MutableSegment[0]), null);
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     if (dropped != null) {
       droppedSegments.increment();
@@ -384,6 +407,10 @@ final class SegmentedTraceIndex implements TraceIndex {
           sealed = SealedSegment.open(SealedSegment.write(dir, s));
         } catch (IOException | FormatException | RuntimeException e) {
           sealFailures.increment();
+          synchronized (lock) {
+            sealerFailing = true;
+            lock.notifyAll();
+          }
           log.error("trace index: could not write the segment for blocks {}..{} to {}: {}; it stays in "
               + "memory and is tried again at the next seal", s.firstSeq(), s.lastSeq(), dir, e.toString());
           return;
@@ -402,6 +429,8 @@ final class SegmentedTraceIndex implements TraceIndex {
         view = new View(segments, pending.toArray(new MutableSegment[0]), view.active);
         covered(s.firstSeq(), s.lastSeq());
         durableSeq = durable;
+        sealerFailing = false;
+        lock.notifyAll();
       }
       if (sealed != null) {
         log.debug("trace index: sealed {} ({} entries, {} bytes)", sealed.path().getFileName(),
@@ -523,6 +552,11 @@ final class SegmentedTraceIndex implements TraceIndex {
     }
     return new Stats(v.sealed.length, entries, bytes, memory, heap, durableSeq,
         unreadableBlocks.sum(), corruptSegments.sum(), sealFailures.sum(), droppedSegments.sum());
+  }
+
+  /** Waits until every segment frozen so far was written (or failed to be): for tests and measurements. */
+  void awaitSeals() throws InterruptedException, ExecutionException, TimeoutException {
+    sealer.submit(() -> {}).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Seals the in-memory segment and waits (bounded) for it to be written. Call after the last add. */
