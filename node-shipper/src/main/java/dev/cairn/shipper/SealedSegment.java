@@ -1,9 +1,10 @@
 package dev.cairn.shipper;
 
 import dev.cairn.core.format.FormatException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,14 +34,19 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * The bucket of a key is its top b bits; the suffix is the 32 bits below them. So a lookup reads
- * two directory slots (kept on the heap) and binary-searches one bucket of about
- * {@value #TARGET_BUCKET} entries (512 bytes, usually one page) of the memory-mapped file. Two
- * trace IDs agreeing on those b + 32 bits of their key collide; the index may then return a block
- * that does not hold the trace, which its contract allows.
+ * two directory slots (kept on the heap: 4 bytes per {@value #TARGET_BUCKET} entries) and then
+ * one bucket of about {@value #TARGET_BUCKET} entries (512 bytes) with one positional read, and
+ * binary-searches it. Two trace IDs agreeing on those b + 32 bits of their key collide; the index
+ * may then return a block that does not hold the trace, which its contract allows.
+ *
+ * <p>Positional reads rather than a memory mapping: a page fault on a mapping reads ahead as much
+ * as the device's read-ahead setting (8 MiB here), which turns a cold 512-byte probe into
+ * megabytes; a read of a mapped file someone truncated kills the thread with an error; and the
+ * disk space of a deleted, still-mapped file comes back only when the mapping is collected.
  *
  * <p>Written once (temp file, fsync, atomic rename, fsync of the directory), verified completely
  * (both CRCs, lengths, directory order) when opened, then only read. Any thread may call
- * {@link #find}: it uses absolute reads of a read-only mapping and immutable arrays.
+ * {@link #find}: it uses positional reads (no shared position) and immutable arrays.
  */
 final class SealedSegment {
   static final long MAGIC = 0x434149524E494458L; // "CAIRNIDX"
@@ -57,20 +63,22 @@ final class SealedSegment {
   private final int bucketBits;
   private final int count;
   private final int[] directory;
-  private final MappedByteBuffer map; // null when the segment has no entries
-  private final int entriesAt;
+  private final long entriesAt;
   private final long fileBytes;
+  private final Object reopenLock = new Object();
+  private volatile FileChannel channel;
+  private volatile boolean retired;
 
   private SealedSegment(Path path, long firstSeq, long lastSeq, int bucketBits, int count,
-      int[] directory, MappedByteBuffer map, long fileBytes) {
+      int[] directory, FileChannel channel, long fileBytes) {
     this.path = path;
     this.firstSeq = firstSeq;
     this.lastSeq = lastSeq;
     this.bucketBits = bucketBits;
     this.count = count;
     this.directory = directory;
-    this.map = map;
-    this.entriesAt = HEADER + directory.length * 4;
+    this.channel = channel;
+    this.entriesAt = HEADER + directory.length * 4L;
     this.fileBytes = fileBytes;
   }
 
@@ -136,32 +144,117 @@ final class SealedSegment {
     return (int) ((key << bits) >>> 32);
   }
 
-  /** Adds to {@code out}, ascending, this segment's sequence numbers of the key that are ≥ {@code fromSeq}. */
-  void find(long key, long fromSeq, LongList out) {
+  /** File offset and length in bytes of the bucket that would hold {@code key} (measurements). */
+  long[] bucketBytes(long key) {
+    int b = bucket(key, bucketBits);
+    return new long[] {entriesAt + directory[b] * 8L, (directory[b + 1] - directory[b]) * 8L};
+  }
+
+  /**
+   * Adds to {@code out}, ascending, this segment's sequence numbers of the key that are ≥
+   * {@code fromSeq}: one positional read of the key's bucket (about 512 bytes).
+   *
+   * @throws IOException when the file cannot be read, or the segment was {@link #retire retired}
+   */
+  void find(long key, long fromSeq, LongList out) throws IOException {
     if (count == 0 || lastSeq < fromSeq) {
       return;
     }
     int b = bucket(key, bucketBits);
-    int lo = directory[b];
-    int end = directory[b + 1];
+    int start = directory[b];
+    int n = directory[b + 1] - start;
+    if (n == 0) {
+      return;
+    }
+    ByteBuffer buf = scratch(n * 8);
+    readFully(buf, entriesAt + start * 8L);
     int target = suffix(key, bucketBits);
-    int hi = end;
+    int lo = 0;
+    int hi = n;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (map.getInt(entriesAt + mid * 8) < target) {
+      if (buf.getInt(mid * 8) < target) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    for (int i = lo; i < end; i++) {
-      long entry = map.getLong(entriesAt + i * 8);
+    for (int i = lo; i < n; i++) {
+      long entry = buf.getLong(i * 8);
       if ((int) (entry >>> 32) != target) {
         break;
       }
       long seq = firstSeq + (entry & 0xFFFFFFFFL);
       if (seq >= fromSeq) {
         out.add(seq);
+      }
+    }
+  }
+
+  private static final ThreadLocal<ByteBuffer> SCRATCH =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(16 * 1024));
+
+  // A bucket is ~512 bytes; one of a trace in thousands of blocks can be far larger.
+  private static ByteBuffer scratch(int bytes) {
+    ByteBuffer buf = SCRATCH.get();
+    if (buf.capacity() < bytes) {
+      if (bytes > 1 << 20) {
+        return ByteBuffer.allocate(bytes);
+      }
+      buf = ByteBuffer.allocateDirect(Integer.highestOneBit(bytes - 1) << 1);
+      SCRATCH.set(buf);
+    }
+    buf.clear().limit(bytes);
+    return buf;
+  }
+
+  private void readFully(ByteBuffer buf, long at) throws IOException {
+    try {
+      read(channel, buf, at);
+      return;
+    } catch (ClosedChannelException e) {
+      if (retired) {
+        throw e;
+      }
+    }
+    // A reader interrupted during a read closes a FileChannel for every thread (this one, or
+    // another just before): open it again and retry once with this thread's interrupt set aside.
+    boolean interrupted = Thread.interrupted();
+    try {
+      FileChannel ch;
+      synchronized (reopenLock) {
+        ch = channel;
+        if (!ch.isOpen() && !retired) {
+          ch = FileChannel.open(path, StandardOpenOption.READ);
+          channel = ch;
+        }
+      }
+      read(ch, buf, at);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void read(FileChannel ch, ByteBuffer buf, long at) throws IOException {
+    int want = buf.limit();
+    buf.position(0);
+    while (buf.position() < want) {
+      if (ch.read(buf, at + buf.position()) < 0) {
+        throw new EOFException("index segment shorter than its directory says");
+      }
+    }
+  }
+
+  /** Closes the file: the segment left the index (retention, close). Finds still using it fail. */
+  void retire() {
+    retired = true;
+    synchronized (reopenLock) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // Closing a read-only channel loses nothing.
       }
     }
   }
@@ -271,11 +364,17 @@ final class SealedSegment {
    * @throws FormatException when the file is not a whole, valid segment
    */
   static SealedSegment open(Path file) throws IOException, FormatException {
+    return open(file, true);
+  }
+
+  /** As {@link #open(Path)}; {@code verifyBody} false skips reading the whole file (measurements only). */
+  static SealedSegment open(Path file, boolean verifyBody) throws IOException, FormatException {
     long[] range = parseName(file.getFileName().toString());
     if (range == null) {
       throw new FormatException("not an index segment file name");
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
       long size = ch.size();
       if (size < HEADER) {
         throw new FormatException(size + " bytes, shorter than the " + HEADER + "-byte header");
@@ -317,14 +416,25 @@ final class SealedSegment {
       if (expected > Integer.MAX_VALUE) {
         throw new FormatException("segment of " + expected + " bytes is larger than 2 GiB");
       }
-      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      CRC32C body = new CRC32C();
-      body.update(map.slice(HEADER, (int) size - HEADER));
-      if ((int) body.getValue() != h.getInt(40)) {
-        throw new FormatException("CRC mismatch in directory or entries");
+      if (verifyBody) {
+        CRC32C body = new CRC32C();
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+        for (long at = HEADER; at < size; ) {
+          chunk.clear().limit((int) Math.min(chunk.capacity(), size - at));
+          read(ch, chunk, at);
+          chunk.flip();
+          body.update(chunk);
+          at += chunk.limit();
+        }
+        if ((int) body.getValue() != h.getInt(40)) {
+          throw new FormatException("CRC mismatch in directory or entries");
+        }
       }
+      ByteBuffer dirBytes = ByteBuffer.allocate((buckets + 1) * 4);
+      read(ch, dirBytes, HEADER);
       int[] directory = new int[buckets + 1];
-      map.slice(HEADER, directory.length * 4).asIntBuffer().get(directory);
+      dirBytes.flip();
+      dirBytes.asIntBuffer().get(directory);
       if (directory[0] != 0 || directory[buckets] != count) {
         throw new FormatException("directory does not span the entries");
       }
@@ -333,7 +443,13 @@ final class SealedSegment {
           throw new FormatException("directory not ascending at bucket " + k);
         }
       }
-      return new SealedSegment(file, first, last, bits, count, directory, count == 0 ? null : map, size);
+      SealedSegment segment = new SealedSegment(file, first, last, bits, count, directory, ch, size);
+      ch = null; // the segment owns it now
+      return segment;
+    } finally {
+      if (ch != null) {
+        ch.close();
+      }
     }
   }
 

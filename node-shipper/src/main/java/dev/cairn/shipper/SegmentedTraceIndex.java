@@ -452,9 +452,12 @@ final class SegmentedTraceIndex implements TraceIndex {
     for (SealedSegment s : v.sealed) {
       try {
         s.find(key, from, out);
-      } catch (RuntimeException | InternalError e) {
-        // A mapped file damaged under us (e.g. truncated by someone else): stop using it.
-        unusable(s, e);
+      } catch (IOException | RuntimeException e) {
+        // Retention closed it after this find read the view: its blocks are gone anyway.
+        // Otherwise the file is damaged or gone under us: stop using it.
+        if (!closed && s.lastSeq() >= retainedFrom) {
+          unusable(s, e);
+        }
       }
     }
     for (MutableSegment m : v.pending) {
@@ -466,7 +469,7 @@ final class SegmentedTraceIndex implements TraceIndex {
     return out.toSortedDistinctArray();
   }
 
-  private void unusable(SealedSegment s, Throwable e) {
+  private void unusable(SealedSegment s, Exception e) {
     synchronized (lock) {
       SealedSegment[] kept = Arrays.stream(view.sealed).filter(x -> x != s).toArray(SealedSegment[]::new);
       if (kept.length == view.sealed.length) {
@@ -474,6 +477,7 @@ final class SegmentedTraceIndex implements TraceIndex {
       }
       view = new View(kept, view.pending, view.active);
     }
+    s.retire();
     corruptSegments.increment();
     log.error("trace index segment {} became unreadable ({}): no longer used; it is checked again at "
         + "the next start", s.path(), e.toString());
@@ -482,6 +486,7 @@ final class SegmentedTraceIndex implements TraceIndex {
   @Override
   public void retainFrom(long firstSeq) {
     List<Path> delete = new ArrayList<>();
+    List<SealedSegment> retired = new ArrayList<>();
     synchronized (lock) {
       if (firstSeq <= retainedFrom) {
         return;
@@ -494,6 +499,7 @@ final class SegmentedTraceIndex implements TraceIndex {
       for (SealedSegment s : view.sealed) {
         if (s.lastSeq() < firstSeq) {
           delete.add(s.path());
+          retired.add(s);
         } else {
           kept.add(s);
         }
@@ -516,6 +522,9 @@ final class SegmentedTraceIndex implements TraceIndex {
       }
     } catch (IOException e) {
       log.warn("trace index: could not list {}: {}", dir, e.toString());
+    }
+    for (SealedSegment s : retired) {
+      s.retire();
     }
     for (Path file : delete) {
       try {
@@ -580,5 +589,8 @@ final class SegmentedTraceIndex implements TraceIndex {
       Thread.currentThread().interrupt();
     }
     closed = true;
+    for (SealedSegment s : view.sealed) {
+      s.retire();
+    }
   }
 }

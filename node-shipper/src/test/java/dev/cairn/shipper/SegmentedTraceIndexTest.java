@@ -263,6 +263,27 @@ class SegmentedTraceIndexTest {
   }
 
   @Test
+  void find_onAnInterruptedThread_answersAndLeavesTheIndexUsable() throws Exception {
+    try (SegmentedTraceIndex index = open(400)) {
+      WORK.feed(index, 1, WORK.lastSeq());
+      index.awaitSeals();
+      Trace t = WORK.seqsByTrace.keySet().iterator().next();
+      long[] expected = IndexWorkload.expected(WORK.seqsByTrace.get(t), 1, WORK.lastSeq());
+      // An interrupted reader closes a FileChannel for everyone; the segments reopen theirs.
+      Thread.currentThread().interrupt();
+      long[] found;
+      try {
+        found = index.find(t.high(), t.low());
+      } finally {
+        assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+      }
+      assertArrayEquals(expected, found);
+      assertFindsEveryTrace(index, 1, WORK.lastSeq());
+      assertEquals(0, index.stats().corruptSegments());
+    }
+  }
+
+  @Test
   void concurrentFind_seesEveryBlockAddedBeforeItBegan_andBlocksWhole() throws Exception {
     IndexWorkload work = IndexWorkload.generate(99, 2000, 6);
     try (SegmentedTraceIndex index = open(300)) {
