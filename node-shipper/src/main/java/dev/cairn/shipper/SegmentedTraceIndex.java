@@ -34,7 +34,7 @@ import org.apache.logging.log4j.Logger;
  * {@link MutableSegment} on the heap; when it holds {@code segmentEntries} entries, or is older
  * than {@code sealAfter}, it is frozen and a background thread writes it as an immutable sorted
  * {@link SealedSegment} file ({@code seg-<firstSeq>-<lastSeq>.idx}). A lookup probes every sealed
- * segment (one bucket of one memory-mapped file each), then the in-memory ones.
+ * segment (one positional read of one bucket each), then the in-memory ones.
  *
  * <p><b>Durability.</b> Only sealed segments survive a restart. {@link #durableSeq()} is the end
  * of the contiguous run of sealed segments; after a restart the shipper feeds the journal's blocks
