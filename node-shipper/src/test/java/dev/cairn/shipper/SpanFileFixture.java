@@ -61,10 +61,16 @@ final class SpanFileFixture implements AutoCloseable {
     return new ProcessInfo("checkout", "test-host", "", pid, startMicros, Map.of());
   }
 
+  /** The spans of the block {@link #block} made last. */
+  final List<dev.cairn.core.model.SpanRecord> lastSpans = new ArrayList<>();
+
   /** A valid block of {@code spans} spans, not written. */
   byte[] block(int spanCount) {
+    lastSpans.clear();
     for (int i = 0; i < spanCount; i++) {
-      encoder.addSpan(spans.httpServerSpan());
+      dev.cairn.core.model.SpanRecord span = spans.httpServerSpan();
+      lastSpans.add(span);
+      encoder.addSpan(span);
     }
     ByteBuffer b = encoder.finish();
     return Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit());

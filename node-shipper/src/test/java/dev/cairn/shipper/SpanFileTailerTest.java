@@ -180,6 +180,32 @@ class SpanFileTailerTest {
   }
 
   @Test
+  void journaledBlocksAreIndexed_theTraceIndexFindsTheBlockOfATrace() throws IOException {
+    SpanFileFixture f = file(name(100, 0), 100);
+    f.append(10);
+    f.append(10);
+    SpanFileTailer t;
+    List<dev.cairn.core.model.SpanRecord> second;
+    try (SegmentedTraceIndex real = SegmentedTraceIndex.builder(tmp.resolve("index")).open()) {
+      t = new SpanFileTailer(List.of(dir + "/"), journal, real, new CheckpointStore(checkpointFile),
+          metrics, options().build());
+      tailers.add(t);
+      assertEquals(2, t.pollOnce());
+      second = List.copyOf(f.lastSpans);
+      f.append(10);
+      assertEquals(1, t.pollOnce());
+      for (dev.cairn.core.model.SpanRecord span : second) {
+        assertEquals(List.of(2L), java.util.Arrays.stream(
+            real.find(span.traceIdHigh(), span.traceIdLow())).boxed().toList());
+      }
+      for (dev.cairn.core.model.SpanRecord span : f.lastSpans) {
+        assertEquals(List.of(3L), java.util.Arrays.stream(
+            real.find(span.traceIdHigh(), span.traceIdLow())).boxed().toList());
+      }
+    }
+  }
+
+  @Test
   void blockBeingWritten_waitsUntilItIsWhole() throws IOException {
     SpanFileFixture f = file(name(100, 0), 100);
     f.append(3);
