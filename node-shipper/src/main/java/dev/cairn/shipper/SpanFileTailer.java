@@ -112,7 +112,6 @@ final class SpanFileTailer implements Closeable {
   private long lastScanErrorLogMillis = NEVER;
   private boolean dirty = true;
   private int openFiles;
-  private byte[] scratch = new byte[64 * 1024];
   /** Files known only by ID that the last scan did not find (logged as one line). */
   private int unfound;
 
@@ -391,16 +390,9 @@ final class SpanFileTailer implements Closeable {
   }
 
   private void journal(TrackedFile f, Block b) {
-    // Block.bytes() is a read-only view, which journals cannot copy from an array (Chronicle's
-    // writeSome refuses it); one copy into a reused array costs far less than the append.
-    int n = b.length();
-    if (scratch.length < n) {
-      scratch = new byte[Math.max(n, scratch.length * 2)];
-    }
-    b.bytes().get(scratch, 0, n);
     long seq;
     try {
-      seq = journal.append(f.id, b.offset(), ByteBuffer.wrap(scratch, 0, n));
+      seq = journal.append(f.id, b.offset(), b.bytes());
     } catch (RuntimeException e) {
       long last;
       try {
@@ -433,7 +425,7 @@ final class SpanFileTailer implements Closeable {
     metrics.recordsJournaled.add(b.header().recordCount());
     metrics.bytesRead.add(b.length());
     try {
-      index.add(seq, ByteBuffer.wrap(scratch, 0, n));
+      index.add(seq, b.bytes());
     } catch (RuntimeException e) {
       metrics.ingestErrors.increment();
       long now = options.clock.getAsLong();
