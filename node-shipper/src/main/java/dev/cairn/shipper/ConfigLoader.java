@@ -26,7 +26,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.FileStore;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -337,7 +336,7 @@ final class ConfigLoader {
       String absolute = glob.startsWith("/") ? glob
           : r.source().baseDir() + "/" + (glob.startsWith("./") ? glob.substring(2) : glob);
       try {
-        FileSystems.getDefault().getPathMatcher("glob:" + absolute);
+        SpanGlob.parse(absolute); // the tailer's own syntax, so what passes here it can follow
       } catch (IllegalArgumentException e) {
         throw bad("spans", "\"" + glob + "\" is not a valid glob: " + e.getMessage());
       }
