@@ -235,9 +235,9 @@ public final class Wire {
     in.type = type;
     WireMessage m = switch (type) {
       case HELLO -> decodeHello(in);
-      case AUTH -> new Auth(in.u16(), in.bytes(CHALLENGE_BYTES), in.str(MAX_NAME_BYTES, "client name"),
-          in.bytes(PROOF_BYTES));
-      case AUTH_OK -> new AuthOk(in.u16(), in.u31(), in.u31(), in.bytes(PROOF_BYTES));
+      case AUTH -> new Auth(in.u16(), in.bytes(CHALLENGE_BYTES, "client nonce"),
+          in.str(MAX_NAME_BYTES, "client name"), in.bytes(PROOF_BYTES, "proof"));
+      case AUTH_OK -> new AuthOk(in.u16(), in.u31(), in.u31(), in.bytes(PROOF_BYTES, "server proof"));
       case PULL -> new Pull(in.seq("cursor"), in.u31(), in.u31());
       case BATCH -> new Batch(in.seq("nextCursor"), in.seq("firstSeq"), in.seq("lastSeq"), in.entries());
       case FETCH -> decodeFetch(in);
@@ -259,7 +259,7 @@ public final class Wire {
       throw new WireException(ErrorCode.MALFORMED_FRAME,
           String.format("HELLO magic is 0x%08x, not 0x%08x: the peer is not a Cairn shipper", magic, HELLO_MAGIC));
     }
-    return new Hello(in.u16(), in.u16(), in.u31(), in.bytes(CHALLENGE_BYTES),
+    return new Hello(in.u16(), in.u16(), in.u31(), in.bytes(CHALLENGE_BYTES, "challenge"),
         in.str(MAX_NAME_BYTES, "shipper name"), in.str(MAX_NAME_BYTES, "host"));
   }
 
@@ -337,8 +337,8 @@ public final class Wire {
       return v;
     }
 
-    byte[] bytes(int n) throws WireException {
-      need(n, n + " bytes");
+    byte[] bytes(int n, String what) throws WireException {
+      need(n, "the " + what);
       byte[] b = new byte[n];
       buf.get(b);
       return b;
