@@ -418,6 +418,8 @@ final class PullServer implements Closeable {
           response = read.compose();
         } catch (Exception | LinkageError e) {
           LOG.warn("pull server: {} for {} failed; answered UNAVAILABLE", what, h.who(), e);
+          // The reader may be left mid-entry or broken: the next request on this thread opens a new one.
+          worker.get().close();
           response = ErrorMessage.of(ErrorCode.UNAVAILABLE, what + " failed on the shipper: " + e);
         }
         h.respond(response);

@@ -465,6 +465,90 @@ class PullServerIT {
     assertEquals(3, metrics.pullRequests.sum() + metrics.statusRequests.sum());
   }
 
+  @Test
+  void journalReadFailure_answersUnavailable_andTheConnectionKeepsWorking() throws Exception {
+    List<byte[]> blocks = appendRandom(5, 100);
+    java.util.concurrent.atomic.AtomicBoolean failNext = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Journal failingOnce = new Journal() {
+      @Override
+      public long append(UUID fileId, long fileOffset, ByteBuffer block) {
+        return journal.append(fileId, fileOffset, block);
+      }
+
+      @Override
+      public long firstSeq() {
+        return journal.firstSeq();
+      }
+
+      @Override
+      public long lastSeq() {
+        return journal.lastSeq();
+      }
+
+      @Override
+      public Reader reader() {
+        Reader r = journal.reader();
+        return new Reader() {
+          @Override
+          public long seek(long seq) {
+            if (failNext.getAndSet(false)) {
+              throw new IllegalStateException("simulated damaged cycle file");
+            }
+            return r.seek(seq);
+          }
+
+          @Override
+          public dev.cairn.shipper.JournalEntry next() {
+            return r.next();
+          }
+
+          @Override
+          public void close() {
+            r.close();
+          }
+        };
+      }
+
+      @Override
+      public void onAppend(Runnable listener) {
+        journal.onAppend(listener);
+      }
+
+      @Override
+      public Retention.Result applyRetention(long maxAgeMillis, long maxBytes) {
+        return journal.applyRetention(maxAgeMillis, maxBytes);
+      }
+
+      @Override
+      public long primaryBytes() {
+        return journal.primaryBytes();
+      }
+
+      @Override
+      public long replicaBytes() {
+        return journal.replicaBytes();
+      }
+
+      @Override
+      public Source servingFrom() {
+        return journal.servingFrom();
+      }
+
+      @Override
+      public void close() {}
+    };
+    server = PullServer.builder(failingOnce, index, SECRET, metrics).readerThreads(1).build().start();
+    PullClient c = login();
+    c.send(new Pull(1, 0, 0));
+    ErrorMessage e = c.expect(ErrorMessage.class);
+    assertEquals(ErrorCode.UNAVAILABLE.code(), e.code());
+    assertTrue(e.message().contains("simulated damaged cycle file"), e.message());
+    Batch b = c.pull(1, 0, 0);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(b.entries()));
+    assertArrayEquals(blocks.get(4), bytes(b.entries().get(4).block()));
+    assertEquals(0, metrics.protocolErrors.sum());
+  }
+
   // ------------------------------------------------------------------------ FETCH
 
   @Test
