@@ -224,11 +224,16 @@ final class PullServer implements Closeable {
    */
   @Override
   public void close() {
-    if (closed || !started.get()) {
+    if (closed || serverChannel == null) {
+      // Never started, or start failed (and already stopped its threads).
       closed = true;
       return;
     }
     closed = true;
+    serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    // Pullers learn why the connection ends (in place of the answer they wait for, if any).
+    channels.writeAndFlush(ErrorMessage.of(ErrorCode.SHUTTING_DOWN, "the shipper is stopping"))
+        .awaitUninterruptibly(2, TimeUnit.SECONDS);
     channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     shutdownThreads();
     LOG.info("pull server '{}' stopped", shipperName);

@@ -730,7 +730,7 @@ class PullServerIT {
     server.close();
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(millis < 8_000, "closed in " + millis + " ms");
-    c.readErrorThenClose();
+    assertEquals(ErrorCode.SHUTTING_DOWN.code(), c.readErrorThenClose().code());
     assertThrows(Exception.class, () -> PullClient.connect(server.port()));
   }
 
