@@ -43,19 +43,34 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The pull server on loopback, driven by a blocking test client (PullClient). */
 class PullServerIT {
   private static final byte[] SECRET = "pull-secret-for-tests-0123456789".getBytes(StandardCharsets.US_ASCII);
   private static final UUID FILE = UUID.fromString("6f1c1d52-8f0e-4b43-9d7a-3f0a2b8c9e01");
 
-  private final InMemoryJournal journal = new InMemoryJournal();
+  private Journal journal;
   private final InMemoryTraceIndex index = new InMemoryTraceIndex();
   private final ShipperMetrics metrics = new ShipperMetrics();
   private final List<PullClient> clients = new ArrayList<>();
   private final Random random = new Random(11);
   private PullServer server;
+
+  @BeforeEach
+  void openJournal(@TempDir Path dir) {
+    journal = new InMemoryJournal();
+  }
+
+  /** For tests of retention's effects: a journal that deletes single entries on demand. */
+  private InMemoryJournal useInMemoryJournal() throws Exception {
+    journal.close();
+    InMemoryJournal memory = new InMemoryJournal();
+    journal = memory;
+    return memory;
+  }
 
   @AfterEach
   void stop() throws Exception {
@@ -64,8 +79,12 @@ class PullServerIT {
         c.close();
       }
     } finally {
-      if (server != null) {
-        server.close();
+      try {
+        if (server != null) {
+          server.close();
+        }
+      } finally {
+        journal.close();
       }
     }
   }
@@ -428,9 +447,10 @@ class PullServerIT {
 
   @Test
   void pull_belowTheFirstRetainedSeq_answersFromItAndSaysWhereItStarts() throws Exception {
+    InMemoryJournal memory = useInMemoryJournal();
     start();
     List<byte[]> blocks = appendRandom(30, 100);
-    journal.deleteBefore(11);
+    memory.deleteBefore(11);
     Batch b = login().pull(3, 0, 0);
     assertEquals(11, b.firstSeq(), "entries 3 to 10 were deleted unread: the puller counts 8 lost");
     assertEquals(11, b.entries().get(0).seq());
@@ -597,11 +617,25 @@ class PullServerIT {
       from = part.resumeSeq();
     } while (from != 0);
     assertEquals(List.of(3L, 17L, 22L, 40L), walked);
+    assertEquals(7, metrics.fetchRequests.sum());
+  }
 
-    // Retention deleted blocks 3 and 17 (the index not yet told): they are simply not there.
-    journal.deleteBefore(18);
-    assertEquals(List.of(22L, 40L), seqs(c.fetch(0, 0, List.of(tid, uid)).entries()));
-    assertEquals(8, metrics.fetchRequests.sum());
+  @Test
+  void fetch_leavesOutBlocksRetentionDeletedAfterTheyWereIndexed() throws Exception {
+    InMemoryJournal memory = useInMemoryJournal();
+    start();
+    TestSpans spans = new TestSpans(4);
+    SpanRecord t = spans.httpServerSpan();
+    BlockEncoder enc = new BlockEncoder(64 * 1024);
+    for (int i = 1; i <= 5; i++) {
+      enc.addSpan(t.toBuilder().spanId(i).build());
+      ByteBuffer block = enc.finish();
+      index.add(memory.append(FILE, 100L * i, block.duplicate()), block);
+    }
+    memory.deleteBefore(4);
+    FetchResult r = login().fetch(0, 0, List.of(new TraceId(t.traceIdHigh(), t.traceIdLow())));
+    assertEquals(List.of(4L, 5L), seqs(r.entries()));
+    assertEquals(0, r.resumeSeq());
   }
 
   // ------------------------------------------------------------------------ STATUS
@@ -610,14 +644,13 @@ class PullServerIT {
   void status_reportsShipperJournalServerAndDaemonFields() throws Exception {
     start(b -> b.statusFields(() -> Map.of("files.tracked", "7", "shipper.name", "cannot override")));
     appendRandom(12, 100);
-    journal.deleteBefore(3);
     PullClient c = login();
     c.pull(1, 0, 0);
     Map<String, String> f = c.status().fields();
     assertEquals("edge-1", f.get("shipper.name"));
     assertEquals("host-a", f.get("shipper.host"));
     assertEquals(Integer.toString(Wire.VERSION), f.get("protocol.version"));
-    assertEquals("3", f.get("journal.firstSeq"));
+    assertEquals(Long.toString(journal.firstSeq()), f.get("journal.firstSeq"));
     assertEquals("12", f.get("journal.lastSeq"));
     assertEquals("primary", f.get("journal.servingFrom"));
     assertEquals(Long.toString(journal.primaryBytes()), f.get("journal.primaryBytes"));
@@ -627,7 +660,7 @@ class PullServerIT {
     assertEquals("false", f.get("server.tls"));
     assertEquals("7", f.get("files.tracked"));
     assertEquals("1", f.get("pull.requests"));
-    assertEquals("10", f.get("pull.blocksServed"));
+    assertEquals("12", f.get("pull.blocksServed"));
     assertTrue(f.containsKey("server.startedAt") && f.containsKey("index.durableSeq"));
   }
 
