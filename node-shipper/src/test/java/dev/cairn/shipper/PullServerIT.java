@@ -37,7 +37,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -50,26 +54,38 @@ import org.junit.jupiter.api.io.TempDir;
 /** The pull server on loopback, driven by a blocking test client (PullClient). */
 class PullServerIT {
   private static final byte[] SECRET = "pull-secret-for-tests-0123456789".getBytes(StandardCharsets.US_ASCII);
+  /** The journal takes blocks of at least a block header. */
+  private static final int MIN_BLOCK = 44;
   private static final UUID FILE = UUID.fromString("6f1c1d52-8f0e-4b43-9d7a-3f0a2b8c9e01");
 
   private Journal journal;
   private final InMemoryTraceIndex index = new InMemoryTraceIndex();
   private final ShipperMetrics metrics = new ShipperMetrics();
   private final List<PullClient> clients = new ArrayList<>();
+  /** The one thread that appends, as in the shipper: Chronicle appenders belong to their thread. */
+  private final ExecutorService ingest = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-ingest"));
   private final Random random = new Random(11);
   private PullServer server;
 
+  @TempDir
+  Path dir;
+
   @BeforeEach
-  void openJournal(@TempDir Path dir) {
-    journal = new InMemoryJournal();
+  void openJournal() {
+    journal = ChronicleJournal.open(dir.resolve("primary"), dir.resolve("replica"), metrics);
   }
 
-  /** For tests of retention's effects: a journal that deletes single entries on demand. */
-  private InMemoryJournal useInMemoryJournal() throws Exception {
+  /**
+   * For tests of retention: a journal of five-minute cycles on a manual clock. {@code clock}
+   * moves time; {@link Journal#applyRetention} then deletes whole cycles.
+   */
+  private ChronicleJournal useCycledJournal(AtomicLong clock) throws Exception {
     journal.close();
-    InMemoryJournal memory = new InMemoryJournal();
-    journal = memory;
-    return memory;
+    ChronicleJournal cycled = ChronicleJournal.open(dir.resolve("cycled-primary"), dir.resolve("cycled-replica"),
+        metrics, ChronicleJournal.Options.defaults()
+            .withCycleLength(ChronicleJournal.CycleLength.FIVE_MINUTES).withClock(clock::get));
+    journal = cycled;
+    return cycled;
   }
 
   @AfterEach
@@ -84,6 +100,8 @@ class PullServerIT {
           server.close();
         }
       } finally {
+        ingest.shutdownNow();
+        ingest.awaitTermination(10, TimeUnit.SECONDS);
         journal.close();
       }
     }
@@ -117,12 +135,20 @@ class PullServerIT {
     return b;
   }
 
+  private long append(long offset, ByteBuffer block) throws Exception {
+    return ingest.submit(() -> journal.append(FILE, offset, block)).get(10, TimeUnit.SECONDS);
+  }
+
+  private long append(long offset, byte[] block) throws Exception {
+    return append(offset, ByteBuffer.wrap(block));
+  }
+
   /** Appends {@code n} entries of random bytes and sizes; returns their bytes by seq - 1. */
-  private List<byte[]> appendRandom(int n, int maxLength) {
+  private List<byte[]> appendRandom(int n, int maxLength) throws Exception {
     List<byte[]> blocks = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      byte[] b = randomBlock(1 + random.nextInt(maxLength));
-      journal.append(FILE, 1000L * (journal.lastSeq() + 1), ByteBuffer.wrap(b));
+      byte[] b = randomBlock(MIN_BLOCK + random.nextInt(maxLength));
+      append(1000L * (journal.lastSeq() + 1), b);
       blocks.add(b);
     }
     return blocks;
@@ -294,31 +320,29 @@ class PullServerIT {
     start();
     List<byte[]> blocks = new ArrayList<>(appendRandom(300, 20_000));
     int total = 1500;
-    AtomicReference<Throwable> appendFailure = new AtomicReference<>();
-    Thread appender = new Thread(() -> {
-      try {
-        Random r = new Random(5);
-        for (int i = blocks.size(); i < total; i++) {
-          byte[] b = new byte[1 + r.nextInt(20_000)];
-          r.nextBytes(b);
-          synchronized (blocks) {
-            blocks.add(b);
-          }
-          journal.append(FILE, 1000L * (i + 1), ByteBuffer.wrap(b));
-          if (i % 50 == 0) {
-            Thread.sleep(2);
-          }
+    Future<?> appending = ingest.submit(() -> {
+      Random r = new Random(5);
+      for (int i = blocks.size(); i < total; i++) {
+        byte[] b = new byte[MIN_BLOCK + r.nextInt(20_000)];
+        r.nextBytes(b);
+        synchronized (blocks) {
+          blocks.add(b);
         }
-      } catch (Throwable t) {
-        appendFailure.set(t);
+        journal.append(FILE, 1000L * (i + 1), ByteBuffer.wrap(b));
+        if (i % 50 == 0) {
+          Thread.sleep(2);
+        }
       }
-    }, "test-appender");
-    appender.start();
+      return null;
+    });
     PullClient c = login();
     List<Long> seen = new ArrayList<>();
     long cursor = 0;
     try {
       while (seen.size() < total) {
+        if (appending.isDone()) {
+          appending.get();  // an append that failed fails the test here, not by a hang
+        }
         Batch batch = c.pull(cursor, 64 * 1024, 2_000);
         long expected = Math.max(cursor, 1);
         for (BlockEntry e : batch.entries()) {
@@ -338,9 +362,8 @@ class PullServerIT {
         cursor = batch.nextCursor();
       }
     } finally {
-      appender.join(10_000);
+      appending.get(10, TimeUnit.SECONDS);
     }
-    assertEquals(null, appendFailure.get());
     assertEquals(total, seen.size());
     for (int i = 0; i < total; i++) {
       assertEquals(i + 1L, seen.get(i));
@@ -356,8 +379,8 @@ class PullServerIT {
   @Test
   void pull_sendsOneBlockLargerThanMaxBytes_andNothingElseWithIt() throws Exception {
     start();
-    journal.append(FILE, 0, ByteBuffer.wrap(randomBlock(200_000)));
-    journal.append(FILE, 200_000, ByteBuffer.wrap(randomBlock(10)));
+    append(0, randomBlock(200_000));
+    append(200_000, randomBlock(50));
     PullClient c = login();
     Batch b = c.pull(1, 1024, 0);
     assertEquals(List.of(1L), seqs(b.entries()));
@@ -381,23 +404,14 @@ class PullServerIT {
     appendRandom(5, 100);
     PullClient c = login();
     byte[] block = randomBlock(777);
-    Thread later = new Thread(() -> {
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException e) {
-        return;
-      }
-      journal.append(FILE, 42, ByteBuffer.wrap(block));
-    });
     long t0 = System.nanoTime();
-    later.start();
-    Batch b;
-    try {
-      b = c.pull(6, 0, 10_000);
-    } finally {
-      later.join(5_000);
-    }
+    Future<Long> later = ingest.submit(() -> {
+      Thread.sleep(300);
+      return journal.append(FILE, 42, ByteBuffer.wrap(block));
+    });
+    Batch b = c.pull(6, 0, 10_000);
     long millis = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(6, later.get(5, TimeUnit.SECONDS));
     assertEquals(List.of(6L), seqs(b.entries()));
     assertArrayEquals(block, bytes(b.entries().get(0).block()));
     assertTrue(millis >= 250 && millis < 2_000, "answered after " + millis + " ms");
@@ -440,23 +454,32 @@ class PullServerIT {
     Thread.sleep(200);
     leaving.close();
     Thread.sleep(200);
-    journal.append(FILE, 0, ByteBuffer.wrap(randomBlock(10)));
+    append(0, randomBlock(50));
     Batch b = staying.expect(Batch.class);
     assertEquals(List.of(1L), seqs(b.entries()));
   }
 
   @Test
   void pull_belowTheFirstRetainedSeq_answersFromItAndSaysWhereItStarts() throws Exception {
-    InMemoryJournal memory = useInMemoryJournal();
+    AtomicLong clock = new AtomicLong(1_763_700_000_000L);
+    Journal cycled = useCycledJournal(clock);
     start();
-    List<byte[]> blocks = appendRandom(30, 100);
-    memory.deleteBefore(11);
+    List<byte[]> blocks = new ArrayList<>();
+    for (int cycle = 0; cycle < 3; cycle++) {
+      blocks.addAll(appendRandom(10, 100));
+      clock.addAndGet(5 * 60_000);
+    }
+    Retention.Result deleted = cycled.applyRetention(6 * 60_000, 0);
+    assertEquals(11, deleted.firstSeqAfter(), "the first cycle (seqs 1 to 10) is gone");
     Batch b = login().pull(3, 0, 0);
     assertEquals(11, b.firstSeq(), "entries 3 to 10 were deleted unread: the puller counts 8 lost");
     assertEquals(11, b.entries().get(0).seq());
     assertArrayEquals(blocks.get(10), bytes(b.entries().get(0).block()));
     assertEquals(31, b.nextCursor());
     assertEquals(30, b.lastSeq());
+    assertEquals(List.of(), seqs(login().pull(31, 0, 0).entries()));
+    Batch fromStart = login().pull(12, 0, 0);
+    assertTrue(fromStart.firstSeq() <= 12, "no gap reported when the cursor's entry is there");
   }
 
   @Test
@@ -591,7 +614,7 @@ class PullServerIT {
       }
       ByteBuffer block = enc.finish();
       blocks.add(bytes(block));
-      long seq = journal.append(FILE, 100L * i, block);
+      long seq = append(100L * i, block);
       index.add(seq, ByteBuffer.wrap(blocks.get(i - 1)));
     }
     PullClient c = login();
@@ -622,19 +645,23 @@ class PullServerIT {
 
   @Test
   void fetch_leavesOutBlocksRetentionDeletedAfterTheyWereIndexed() throws Exception {
-    InMemoryJournal memory = useInMemoryJournal();
+    AtomicLong clock = new AtomicLong(1_763_700_000_000L);
+    Journal cycled = useCycledJournal(clock);
     start();
     TestSpans spans = new TestSpans(4);
     SpanRecord t = spans.httpServerSpan();
     BlockEncoder enc = new BlockEncoder(64 * 1024);
-    for (int i = 1; i <= 5; i++) {
+    for (int i = 1; i <= 6; i++) {
       enc.addSpan(t.toBuilder().spanId(i).build());
       ByteBuffer block = enc.finish();
-      index.add(memory.append(FILE, 100L * i, block.duplicate()), block);
+      index.add(append(100L * i, block.duplicate()), block);
+      if (i % 3 == 0) {
+        clock.addAndGet(5 * 60_000);
+      }
     }
-    memory.deleteBefore(4);
+    assertEquals(4, cycled.applyRetention(4 * 60_000, 0).firstSeqAfter());
     FetchResult r = login().fetch(0, 0, List.of(new TraceId(t.traceIdHigh(), t.traceIdLow())));
-    assertEquals(List.of(4L, 5L), seqs(r.entries()));
+    assertEquals(List.of(4L, 5L, 6L), seqs(r.entries()));
     assertEquals(0, r.resumeSeq());
   }
 
