@@ -203,6 +203,9 @@ final class ChronicleJournal implements Journal {
     return append(fileId, fileOffset, block, false);
   }
 
+  /** Reused by the appending thread to copy blocks that expose no array. */
+  private byte[] staging = new byte[64 * 1024];
+
   private long append(UUID fileId, long fileOffset, ByteBuffer block, boolean both) {
     if (closed) {
       throw new IllegalStateException("the journal is closed");
@@ -227,7 +230,13 @@ final class ChronicleJournal implements Journal {
     if (block.hasArray()) {
       excerpt.write(block.array(), block.arrayOffset() + block.position(), n);
     } else {
-      excerpt.writeSome(block.duplicate());
+      // Read-only views (Block.bytes()) and direct buffers expose no array, and Chronicle's
+      // writeSome refuses read-only heap buffers: copy through a reused array.
+      if (staging.length < n) {
+        staging = new byte[Math.max(n, staging.length * 2)];
+      }
+      block.duplicate().get(staging, 0, n);
+      excerpt.write(staging, 0, n);
     }
     long now = clock.wallMillis();
     try {
