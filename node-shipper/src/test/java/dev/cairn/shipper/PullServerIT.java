@@ -59,7 +59,7 @@ class PullServerIT {
   private static final UUID FILE = UUID.fromString("6f1c1d52-8f0e-4b43-9d7a-3f0a2b8c9e01");
 
   private Journal journal;
-  private final InMemoryTraceIndex index = new InMemoryTraceIndex();
+  private TraceIndex index;
   private final ShipperMetrics metrics = new ShipperMetrics();
   private final List<PullClient> clients = new ArrayList<>();
   /** The one thread that appends, as in the shipper: Chronicle appenders belong to their thread. */
@@ -71,8 +71,9 @@ class PullServerIT {
   Path dir;
 
   @BeforeEach
-  void openJournal() {
+  void openJournalAndIndex() throws Exception {
     journal = ChronicleJournal.open(dir.resolve("primary"), dir.resolve("replica"), metrics);
+    index = SegmentedTraceIndex.builder(dir.resolve("index")).open();
   }
 
   /**
@@ -102,7 +103,11 @@ class PullServerIT {
       } finally {
         ingest.shutdownNow();
         ingest.awaitTermination(10, TimeUnit.SECONDS);
-        journal.close();
+        try {
+          index.close();
+        } finally {
+          journal.close();
+        }
       }
     }
   }
@@ -137,6 +142,15 @@ class PullServerIT {
 
   private long append(long offset, ByteBuffer block) throws Exception {
     return ingest.submit(() -> journal.append(FILE, offset, block)).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Journals and indexes a real block on the ingest thread, as the shipper does. */
+  private long appendAndIndex(long offset, ByteBuffer block) throws Exception {
+    return ingest.submit(() -> {
+      long seq = journal.append(FILE, offset, block.duplicate());
+      index.add(seq, block.duplicate());
+      return seq;
+    }).get(10, TimeUnit.SECONDS);
   }
 
   private long append(long offset, byte[] block) throws Exception {
@@ -614,8 +628,7 @@ class PullServerIT {
       }
       ByteBuffer block = enc.finish();
       blocks.add(bytes(block));
-      long seq = append(100L * i, block);
-      index.add(seq, ByteBuffer.wrap(blocks.get(i - 1)));
+      appendAndIndex(100L * i, block);
     }
     PullClient c = login();
     TraceId tid = new TraceId(t.traceIdHigh(), t.traceIdLow());
@@ -654,7 +667,7 @@ class PullServerIT {
     for (int i = 1; i <= 6; i++) {
       enc.addSpan(t.toBuilder().spanId(i).build());
       ByteBuffer block = enc.finish();
-      index.add(append(100L * i, block.duplicate()), block);
+      appendAndIndex(100L * i, block);
       if (i % 3 == 0) {
         clock.addAndGet(5 * 60_000);
       }

@@ -37,7 +37,8 @@ class PullThroughputMeasurement {
     for (int i = 0; i < blocks; i++) {
       journal.append(file, (long) i * blockSize, ByteBuffer.wrap(block));
     }
-    PullServer server = PullServer.builder(journal, new InMemoryTraceIndex(), SECRET, metrics)
+    TraceIndex index = SegmentedTraceIndex.builder(dir.resolve("index")).open();
+    PullServer server = PullServer.builder(journal, index, SECRET, metrics)
         .listen("127.0.0.1", 0).maxBatchBytes(maxBytes).build().start();
     try (PullClient client = PullClient.connect(server.port()).login(SECRET)) {
       long warmupEnd = System.nanoTime() + 2_000_000_000L;
@@ -59,6 +60,7 @@ class PullThroughputMeasurement {
       try {
         server.close();
       } finally {
+        index.close();
         journal.close();
       }
     }
