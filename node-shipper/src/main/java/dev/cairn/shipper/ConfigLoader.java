@@ -2,6 +2,7 @@ package dev.cairn.shipper;
 
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_HTTP;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_IDLE_FINISH_MILLIS;
+import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_OPEN_FILES;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_LISTEN;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_AGE;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_BATCH_BYTES;
@@ -94,6 +95,8 @@ final class ConfigLoader {
   InetSocketAddress http;
   long scanIntervalMillis;
   long idleFinishMillis;
+  int maxOpenFiles;
+  boolean checkWriterProcess;
   int pullMaxFrameBytes;
   int pullMaxBatchBytes;
   long pullMaxWaitMillis;
@@ -290,6 +293,8 @@ final class ConfigLoader {
     }
     scanIntervalMillis = millis("scanIntervalMillis", DEFAULT_SCAN_INTERVAL_MILLIS, 10, 60_000);
     idleFinishMillis = millis("idleFinishMillis", DEFAULT_IDLE_FINISH_MILLIS, 1_000, Duration.ofDays(7).toMillis());
+    maxOpenFiles = (int) integer("maxOpenFiles", DEFAULT_MAX_OPEN_FILES, 16, 65_536, "a whole number of files");
+    checkWriterProcess = bool("checkWriterProcess", true);
     pullMaxFrameBytes = (int) sizeAtLeast("pull.maxFrameBytes", DEFAULT_MAX_FRAME_BYTES, 1 << 10, 64 << 20);
     pullMaxBatchBytes = (int) sizeAtLeast("pull.maxBatchBytes", DEFAULT_MAX_BATCH_BYTES, 64 << 10, 256 << 20);
     pullMaxWaitMillis = millis("pull.maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS, 0, 600_000);
@@ -493,6 +498,10 @@ final class ConfigLoader {
   }
 
   private long millis(String key, long dflt, long min, long max) {
+    return integer(key, dflt, min, max, "a whole number of milliseconds");
+  }
+
+  private long integer(String key, long dflt, long min, long max, String what) {
     Optional<String> s = string(key);
     if (s.isEmpty()) {
       return dflt;
@@ -501,12 +510,24 @@ final class ConfigLoader {
     try {
       v = Long.parseLong(s.get());
     } catch (NumberFormatException e) {
-      throw bad(key, "\"" + s.get() + "\" is not a whole number of milliseconds");
+      throw bad(key, "\"" + s.get() + "\" is not " + what);
     }
     if (v < min || v > max) {
       throw bad(key, v + " is not between " + min + " and " + max);
     }
     return v;
+  }
+
+  private boolean bool(String key, boolean dflt) {
+    Optional<String> s = string(key);
+    if (s.isEmpty()) {
+      return dflt;
+    }
+    return switch (s.get().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw bad(key, "\"" + s.get() + "\" is not true or false");
+    };
   }
 
   private InetSocketAddress address(String key, String dflt) {

@@ -127,6 +127,8 @@ public final class Shipper implements Closeable {
         TailerOptions.builder()
             .scanIntervalMillis(config.scanIntervalMillis())
             .idleFinishMillis(config.idleFinishMillis())
+            .maxOpenFiles(config.maxOpenFiles())
+            .checkWriterProcess(config.checkWriterProcess())
             .build());
     tailer.recover();
     PullServer.Builder b = PullServer.builder(journal, index, config.authSecret(), metrics)

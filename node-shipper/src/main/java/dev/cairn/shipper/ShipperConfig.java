@@ -39,6 +39,7 @@ public final class ShipperConfig {
   static final long DEFAULT_MAX_SIZE = 10L << 30;
   static final long DEFAULT_SCAN_INTERVAL_MILLIS = 250;
   static final long DEFAULT_IDLE_FINISH_MILLIS = 300_000;
+  static final int DEFAULT_MAX_OPEN_FILES = 256;
   static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
   static final int DEFAULT_MAX_BATCH_BYTES = 8 << 20;
   static final long DEFAULT_MAX_WAIT_MILLIS = 30_000;
@@ -57,7 +58,7 @@ public final class ShipperConfig {
       "retention.maxAge", "retention.maxSize",
       "listen", "auth.secret", "auth.secretFile", "tls.cert", "tls.key",
       "http",
-      "scanIntervalMillis", "idleFinishMillis",
+      "scanIntervalMillis", "idleFinishMillis", "maxOpenFiles", "checkWriterProcess",
       "pull.maxFrameBytes", "pull.maxBatchBytes", "pull.maxWaitMillis");
 
   private final String name;
@@ -76,6 +77,8 @@ public final class ShipperConfig {
   private final InetSocketAddress http;
   private final long scanIntervalMillis;
   private final long idleFinishMillis;
+  private final int maxOpenFiles;
+  private final boolean checkWriterProcess;
   private final int pullMaxFrameBytes;
   private final int pullMaxBatchBytes;
   private final long pullMaxWaitMillis;
@@ -98,6 +101,8 @@ public final class ShipperConfig {
     this.http = l.http;
     this.scanIntervalMillis = l.scanIntervalMillis;
     this.idleFinishMillis = l.idleFinishMillis;
+    this.maxOpenFiles = l.maxOpenFiles;
+    this.checkWriterProcess = l.checkWriterProcess;
     this.pullMaxFrameBytes = l.pullMaxFrameBytes;
     this.pullMaxBatchBytes = l.pullMaxBatchBytes;
     this.pullMaxWaitMillis = l.pullMaxWaitMillis;
@@ -203,6 +208,16 @@ public final class ShipperConfig {
     return idleFinishMillis;
   }
 
+  /** Span file descriptors the tailer holds open at most. */
+  public int maxOpenFiles() {
+    return maxOpenFiles;
+  }
+
+  /** Whether a span file's writer on this host is checked by pid (false when pid namespaces differ). */
+  public boolean checkWriterProcess() {
+    return checkWriterProcess;
+  }
+
   public int pullMaxFrameBytes() {
     return pullMaxFrameBytes;
   }
@@ -237,6 +252,8 @@ public final class ShipperConfig {
     m.put("http", ConfigValues.formatAddress(http));
     m.put("scanIntervalMillis", Long.toString(scanIntervalMillis));
     m.put("idleFinishMillis", Long.toString(idleFinishMillis));
+    m.put("maxOpenFiles", Integer.toString(maxOpenFiles));
+    m.put("checkWriterProcess", Boolean.toString(checkWriterProcess));
     m.put("pull.maxFrameBytes", Integer.toString(pullMaxFrameBytes));
     m.put("pull.maxBatchBytes", Integer.toString(pullMaxBatchBytes));
     m.put("pull.maxWaitMillis", Long.toString(pullMaxWaitMillis));

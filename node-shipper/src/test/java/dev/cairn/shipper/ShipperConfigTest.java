@@ -79,6 +79,8 @@ class ShipperConfigTest {
     assertEquals(Optional.empty(), c.tlsCert());
     assertEquals(250, c.scanIntervalMillis());
     assertEquals(300_000, c.idleFinishMillis());
+    assertEquals(256, c.maxOpenFiles());
+    assertTrue(c.checkWriterProcess());
     assertEquals(1 << 20, c.pullMaxFrameBytes());
     assertEquals(8 << 20, c.pullMaxBatchBytes());
     assertEquals(30_000, c.pullMaxWaitMillis());
@@ -172,9 +174,10 @@ class ShipperConfigTest {
 
   @Test
   void yaml_valuesAreReadAsWrittenWithoutYaml11Surprises() throws IOException {
-    write(Files.readString(file) + "name: on\n");
+    write(Files.readString(file) + "name: on\ncheckWriterProcess: FALSE\n");
 
     assertEquals("on", load().name());
+    assertFalse(load().checkWriterProcess());
   }
 
   @Test
@@ -278,6 +281,9 @@ class ShipperConfigTest {
         {"scanIntervalMillis", "250ms", "whole number of milliseconds"},
         {"scanIntervalMillis", "5", "not between 10 and 60000"},
         {"idleFinishMillis", "999", "not between 1000"},
+        {"maxOpenFiles", "8", "not between 16 and 65536"},
+        {"maxOpenFiles", "many", "not a whole number of files"},
+        {"checkWriterProcess", "yes", "not true or false"},
         {"pull.maxFrameBytes", "512", "not between 1KB and 64MB"},
         {"pull.maxFrameBytes", "1GB", "not between 1KB and 64MB"},
         {"pull.maxBatchBytes", "1GB", "not between 64KB and 256MB"},
