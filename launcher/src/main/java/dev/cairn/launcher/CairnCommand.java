@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
         InspectCommand.class,
         VerifyCommand.class,
         DemoCommand.class,
+        ShipperCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {
