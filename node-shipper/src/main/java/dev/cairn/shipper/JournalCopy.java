@@ -78,6 +78,8 @@ final class JournalCopy implements Closeable {
 
   // Owned by the appending thread.
   private ExcerptAppender appender;
+  /** The thread that created {@link #appender}: Chronicle lets no other thread write through it. */
+  private Thread appenderThread;
   private Segment current;
   private boolean contiguityLogged;
 
@@ -275,8 +277,16 @@ final class JournalCopy implements Closeable {
    * before its newest one).
    */
   void append(long seq, BytesStore<?, ?> excerpt, long millis) {
+    Thread me = Thread.currentThread();
+    if (appender != null && appenderThread != me) {
+      // A repair at open appends on the opening thread; then the ingest thread takes over. An
+      // appender belongs to the thread that created it (Chronicle refuses any other), so the new
+      // appending thread gets one of its own.
+      closeAppender();
+    }
     if (appender == null) {
       appender = queue.createAppender();
+      appenderThread = me;
     }
     Segment cur = current;
     long at = cur == null ? millis : Math.max(millis, cycleStartMillis(cur.cycle));
@@ -384,6 +394,11 @@ final class JournalCopy implements Closeable {
 
   @Override
   public void close() {
+    closeAppender();
+    queue.close();
+  }
+
+  private void closeAppender() {
     try {
       if (appender != null) {
         appender.close();
@@ -391,7 +406,8 @@ final class JournalCopy implements Closeable {
     } catch (RuntimeException e) {
       LOG.warn("{} journal {}: closing the appender: {}", role, dir, e.toString());
     }
-    queue.close();
+    appender = null;
+    appenderThread = null;
   }
 
   /** True when {@code dir} holds cycle files (and, with {@code orMetadata}, queue metadata). */

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -255,6 +256,46 @@ class ChronicleJournalTest {
     List<Raw> p = dump(primary());
     assertEquals(15, p.size());
     assertSameEntries(p, dump(replica()));
+  }
+
+  @Test
+  void repairedAtOpen_thenAppendedOnTheIngestThread_bothCopiesTakeEveryAppend() throws Exception {
+    // As the daemon runs it: open (and repair) on the main thread, append on the ingest thread.
+    try (ChronicleJournal journal = open()) {
+      append(journal, 0, 3);
+      journal.appendPrimaryOnlyForTest(FILE, 3000, ByteBuffer.wrap(block(3)));
+    }
+    try (ChronicleJournal journal = open()) { // copies seq 4 to the replica on this thread
+      assertEquals(1, metrics.replicaRepairs.sum());
+      onIngestThread(() -> append(journal, 4, 8));
+    }
+    assertEquals(8, dump(replica()).size(), "the replica takes the appends after its repair");
+    assertSameEntries(dump(primary()), dump(replica()));
+
+    deleteTree(primary());
+    try (ChronicleJournal journal = open()) { // rebuilds the primary on this thread
+      assertEquals(2, metrics.replicaRepairs.sum());
+      onIngestThread(() -> append(journal, 8, 10));
+    }
+    assertEquals(10, dump(primary()).size(), "the rebuilt primary takes the appends");
+    assertSameEntries(dump(primary()), dump(replica()));
+  }
+
+  private static void onIngestThread(Runnable appends) throws InterruptedException {
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      try {
+        appends.run();
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }, "ingest");
+    t.start();
+    t.join(30_000);
+    assertTrue(!t.isAlive(), "the appends did not end within 30 s");
+    if (failure.get() != null) {
+      throw new AssertionError("appending on the ingest thread failed: " + failure.get(), failure.get());
+    }
   }
 
   @Test
