@@ -8,6 +8,7 @@ import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_AGE;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_BATCH_BYTES;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_FRAME_BYTES;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_SIZE;
+import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_CONNECTIONS;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_MAX_WAIT_MILLIS;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_ROLL_CYCLE;
 import static dev.cairn.shipper.ShipperConfig.DEFAULT_SCAN_INTERVAL_MILLIS;
@@ -100,6 +101,7 @@ final class ConfigLoader {
   int pullMaxFrameBytes;
   int pullMaxBatchBytes;
   long pullMaxWaitMillis;
+  int pullMaxConnections;
 
   void readFile(Path file) {
     Path abs = file.toAbsolutePath().normalize();
@@ -298,6 +300,8 @@ final class ConfigLoader {
     pullMaxFrameBytes = (int) sizeAtLeast("pull.maxFrameBytes", DEFAULT_MAX_FRAME_BYTES, 1 << 10, 64 << 20);
     pullMaxBatchBytes = (int) sizeAtLeast("pull.maxBatchBytes", DEFAULT_MAX_BATCH_BYTES, 64 << 10, 256 << 20);
     pullMaxWaitMillis = millis("pull.maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS, 0, 600_000);
+    pullMaxConnections = (int) integer("pull.maxConnections", DEFAULT_MAX_CONNECTIONS, 1, 65_536,
+        "a whole number of connections");
   }
 
   private Optional<String> string(String key) {

@@ -105,7 +105,13 @@ final class MetricsHttpServer implements Closeable {
       counter("cairn_shipper_pull_served_blocks_total", "Blocks sent to pullers (PULL and FETCH).", m -> m.blocksServed),
       counter("cairn_shipper_pull_served_bytes_total", "Block bytes sent to pullers.", m -> m.bytesServed),
       counter("cairn_shipper_pull_protocol_errors_total", "Pull connections closed for a malformed or oversize frame.",
-          m -> m.protocolErrors));
+          m -> m.protocolErrors),
+      counter("cairn_shipper_pull_refused_connections_total",
+          "Pull connections refused because the shipper already served pull.maxConnections.",
+          m -> m.connectionsRefused),
+      counter("cairn_shipper_pull_idle_closed_total",
+          "Authenticated pull connections closed after staying silent beyond the idle timeout.",
+          m -> m.idleClosed));
 
   private static Counter counter(String name, String help, Function<ShipperMetrics, LongAdder> field) {
     return new Counter(name, help, new String[0], field);

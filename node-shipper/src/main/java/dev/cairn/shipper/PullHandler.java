@@ -19,6 +19,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -63,12 +64,30 @@ final class PullHandler extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     server.opened(ctx.channel());
+    if (server.openConnections() > server.maxConnections()) {
+      fail(ErrorCode.TOO_MANY_CONNECTIONS, "this shipper serves at most " + server.maxConnections()
+          + " connections; try again later", server.metrics().connectionsRefused);
+      return;
+    }
     challenge = WireAuth.newNonce();
     ctx.writeAndFlush(new Hello(Wire.MIN_VERSION, Wire.VERSION, server.maxFrameLength(), challenge,
         server.shipperName(), server.hostName()));
     authTimeout = ctx.executor().schedule(this::authTimedOut, server.authTimeoutMillis(), TimeUnit.MILLISECONDS);
     LOG.debug("pull client {} connected", remote());
     ctx.fireChannelActive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && authenticated && !busy && parked == null
+        && pending.isEmpty()) {
+      LOG.info("pull client {} sent nothing for {} ms: closing the connection", who(),
+          server.idleTimeoutMillis());
+      server.metrics().idleClosed.increment();
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -90,6 +90,8 @@ final class PullServer implements Closeable {
   private final int maxBatchBytes;
   private final int maxWaitMillis;
   private final int authTimeoutMillis;
+  private final int maxConnections;
+  private final long idleTimeoutMillis;
   private final int readerThreads;
   private final int ioThreads;
   private final String shipperName;
@@ -122,6 +124,10 @@ final class PullServer implements Closeable {
     this.maxBatchBytes = b.maxBatchBytes;
     this.maxWaitMillis = b.maxWaitMillis;
     this.authTimeoutMillis = b.authTimeoutMillis;
+    this.maxConnections = b.maxConnections;
+    // A puller long-polls for at most maxWait; silence well beyond it means the puller is gone.
+    this.idleTimeoutMillis = b.idleTimeoutMillis > 0 ? b.idleTimeoutMillis
+        : Math.max(300_000L, 2L * b.maxWaitMillis);
     this.readerThreads = b.readerThreads;
     this.ioThreads = b.ioThreads;
     this.shipperName = b.shipperName;
@@ -606,6 +612,14 @@ final class PullServer implements Closeable {
     return maxWaitMillis;
   }
 
+  int maxConnections() {
+    return maxConnections;
+  }
+
+  long idleTimeoutMillis() {
+    return idleTimeoutMillis;
+  }
+
   int authTimeoutMillis() {
     return authTimeoutMillis;
   }
@@ -628,6 +642,8 @@ final class PullServer implements Closeable {
     private int maxBatchBytes = 8 << 20;
     private int maxWaitMillis = 30_000;
     private int authTimeoutMillis = 10_000;
+    private int maxConnections = 256;
+    private long idleTimeoutMillis;
     private int readerThreads = 2;
     private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
     private String shipperName;
@@ -677,6 +693,24 @@ final class PullServer implements Closeable {
     }
 
     /** How long a connection may stay unauthenticated. Default 10 s. */
+    /** Connections served at once; one more is answered TOO_MANY_CONNECTIONS and closed. Default 256. */
+    Builder maxConnections(int n) {
+      this.maxConnections = range(n, 1, 65_536, "maxConnections");
+      return this;
+    }
+
+    /**
+     * How long an authenticated connection may send nothing while no request of it is pending
+     * before it is closed. Default: 5 minutes, or twice maxWaitMillis if that is longer.
+     */
+    Builder idleTimeoutMillis(long millis) {
+      if (millis < 1 || millis > 86_400_000L) {
+        throw new IllegalArgumentException("idleTimeoutMillis must be in [1, 86400000]: " + millis);
+      }
+      this.idleTimeoutMillis = millis;
+      return this;
+    }
+
     Builder authTimeoutMillis(int millis) {
       this.authTimeoutMillis = range(millis, 1, 600_000, "authTimeoutMillis");
       return this;

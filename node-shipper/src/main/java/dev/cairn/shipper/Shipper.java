@@ -137,6 +137,7 @@ public final class Shipper implements Closeable {
         .maxFrameLength(config.pullMaxFrameBytes())
         .maxBatchBytes(config.pullMaxBatchBytes())
         .maxWaitMillis((int) config.pullMaxWaitMillis())
+        .maxConnections(config.pullMaxConnections())
         .statusFields(this::statusFields);
     if (config.tlsCert().isPresent()) {
       b.tls(config.tlsCert().get(), config.tlsKey().orElseThrow());

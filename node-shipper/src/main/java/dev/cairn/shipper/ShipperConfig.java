@@ -43,6 +43,7 @@ public final class ShipperConfig {
   static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
   static final int DEFAULT_MAX_BATCH_BYTES = 8 << 20;
   static final long DEFAULT_MAX_WAIT_MILLIS = 30_000;
+  static final int DEFAULT_MAX_CONNECTIONS = 256;
 
   static final int MIN_SECRET_BYTES = 16;
   static final int MAX_SECRET_BYTES = 4096;
@@ -59,7 +60,8 @@ public final class ShipperConfig {
       "listen", "auth.secret", "auth.secretFile", "tls.cert", "tls.key",
       "http",
       "scanIntervalMillis", "idleFinishMillis", "maxOpenFiles", "checkWriterProcess",
-      "pull.maxFrameBytes", "pull.maxBatchBytes", "pull.maxWaitMillis");
+      "pull.maxFrameBytes", "pull.maxBatchBytes", "pull.maxWaitMillis",
+      "pull.maxConnections");
 
   private final String name;
   private final List<String> spans;
@@ -82,6 +84,7 @@ public final class ShipperConfig {
   private final int pullMaxFrameBytes;
   private final int pullMaxBatchBytes;
   private final long pullMaxWaitMillis;
+  private final int pullMaxConnections;
   private final List<String> warnings;
 
   private ShipperConfig(ConfigLoader l) {
@@ -106,6 +109,7 @@ public final class ShipperConfig {
     this.pullMaxFrameBytes = l.pullMaxFrameBytes;
     this.pullMaxBatchBytes = l.pullMaxBatchBytes;
     this.pullMaxWaitMillis = l.pullMaxWaitMillis;
+    this.pullMaxConnections = l.pullMaxConnections;
     this.warnings = List.copyOf(l.warnings);
   }
 
@@ -230,6 +234,10 @@ public final class ShipperConfig {
     return pullMaxWaitMillis;
   }
 
+  public int pullMaxConnections() {
+    return pullMaxConnections;
+  }
+
   /** Things that do not stop the daemon but that an operator should know, one sentence each. */
   public List<String> warnings() {
     return warnings;
@@ -257,6 +265,7 @@ public final class ShipperConfig {
     m.put("pull.maxFrameBytes", Integer.toString(pullMaxFrameBytes));
     m.put("pull.maxBatchBytes", Integer.toString(pullMaxBatchBytes));
     m.put("pull.maxWaitMillis", Long.toString(pullMaxWaitMillis));
+    m.put("pull.maxConnections", Integer.toString(pullMaxConnections));
     return m;
   }
 

@@ -36,4 +36,6 @@ final class ShipperMetrics {
   final LongAdder blocksServed = new LongAdder();
   final LongAdder bytesServed = new LongAdder();
   final LongAdder protocolErrors = new LongAdder();
+  final LongAdder connectionsRefused = new LongAdder();
+  final LongAdder idleClosed = new LongAdder();
 }

@@ -64,6 +64,29 @@ final class PullClient implements Closeable {
     return new PullClient(s);
   }
 
+  /**
+   * Connects where the server is expected to refuse at once: returns the ERROR it sends instead of
+   * HELLO, after checking that it then closes the connection.
+   */
+  static ErrorMessage refusedOnConnect(int port) throws IOException, WireException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      s.setSoTimeout(15_000);
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      int length = Wire.checkFrameLength(in.readInt(), 1 << 20);
+      byte[] frame = new byte[length];
+      in.readFully(frame);
+      WireMessage m = Wire.decode(ByteBuffer.wrap(frame));
+      if (!(m instanceof ErrorMessage e)) {
+        throw new AssertionError("expected ERROR instead of HELLO, got " + m);
+      }
+      if (in.read() != -1) {
+        throw new AssertionError("the connection stayed open after " + e);
+      }
+      return e;
+    }
+  }
+
   /** TLS, verifying the server's certificate chain and host name (127.0.0.1) against {@code trust}. */
   static PullClient connectTls(int port, SSLContext trust) throws IOException, WireException {
     SSLSocket s = (SSLSocket) trust.getSocketFactory().createSocket();

@@ -254,6 +254,37 @@ class PullServerIT {
   }
 
   @Test
+  void connectionBeyondTheLimit_isRefused_whileTheOthersKeepWorking() throws Exception {
+    start(b -> b.maxConnections(2));
+    PullClient first = login();
+    PullClient second = login();
+    ErrorMessage e = PullClient.refusedOnConnect(server.port());
+    assertEquals(ErrorCode.TOO_MANY_CONNECTIONS.code(), e.code());
+    assertEquals(1, metrics.connectionsRefused.sum());
+    assertNotNull(first.status());
+    assertNotNull(second.status());
+  }
+
+  @Test
+  void authenticatedClientSilentBeyondTheIdleTimeout_isClosed_butALongPollIsNot() throws Exception {
+    start(b -> b.idleTimeoutMillis(400).maxWaitMillis(1_500));
+    PullClient waiting = login();
+    PullClient silent = login();
+    long t0 = System.nanoTime();
+    // A pull that waits longer than the idle timeout is pending, so its connection stays open.
+    Batch empty = waiting.pull(journal.lastSeq() + 1, 1 << 20, 1_500);
+    assertTrue(empty.entries().isEmpty());
+    assertTrue((System.nanoTime() - t0) / 1_000_000 >= 1_000, "the long-poll waited");
+    assertNotNull(waiting.status(), "still connected after a wait beyond the idle timeout");
+    assertThrows(Exception.class, () -> {
+      for (int i = 0; i < 50; i++) {
+        silent.read();
+      }
+    }, "the silent connection was closed");
+    assertTrue(metrics.idleClosed.sum() >= 1);
+  }
+
+  @Test
   void unsupportedVersion_isRefused() throws Exception {
     start();
     PullClient c = connect();

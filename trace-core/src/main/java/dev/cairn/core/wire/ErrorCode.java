@@ -18,6 +18,8 @@ public enum ErrorCode {
   UNEXPECTED_MESSAGE(4),
   /** Too many requests sent ahead without waiting for answers. */
   TOO_MANY_REQUESTS(5),
+  /** The shipper already serves as many connections as it allows; try again later. */
+  TOO_MANY_CONNECTIONS(6),
   /** A request other than AUTH before authentication. */
   AUTH_REQUIRED(10),
   /** The AUTH proof does not match: wrong shared secret (or a tampered handshake). */
