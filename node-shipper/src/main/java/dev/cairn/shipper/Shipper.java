@@ -194,12 +194,30 @@ public final class Shipper implements Closeable {
         config.state().resolve("index"), from - 1, n, (System.nanoTime() - t0) / 1_000_000);
   }
 
+  /** Tests only: runs at the start of every ingest pass (to inject an unexpected failure). */
+  volatile Runnable beforePollForTest = () -> { };
+
   private void ingestLoop() {
     try {
+      long lastUnexpectedLogMillis = 0;
       while (!stopping) {
         long errorsBefore = metrics.ingestErrors.sum();
-        int blocks = tailer.pollOnce();
-        tailer.checkpointIfDue();
+        int blocks;
+        try {
+          beforePollForTest.run();
+          blocks = tailer.pollOnce();
+          tailer.checkpointIfDue();
+        } catch (RuntimeException e) {
+          // The tailer handles what files and the journal throw; anything else is a bug. It must
+          // not stop ingest for good: count it, log it at most every 30 s, back off, go on.
+          metrics.ingestErrors.increment();
+          blocks = 0;
+          long now = System.currentTimeMillis();
+          if (now - lastUnexpectedLogMillis >= 30_000) {
+            lastUnexpectedLogMillis = now;
+            LOG.error("Unexpected failure in the ingest loop; retrying (logged at most every 30 s)", e);
+          }
+        }
         boolean failed = blocks == 0 && metrics.ingestErrors.sum() > errorsBefore;
         if (!failed) {
           failingSinceMillis = -1;
@@ -213,8 +231,8 @@ public final class Shipper implements Closeable {
       tailer.checkpoint();
       LOG.info("Ingest stopped: final checkpoint at journal seq {}", tailer.lastSeq());
     } catch (Throwable t) {
-      // The tailer catches what a file or the journal throws; getting here is a bug or an Error
-      // (out of memory). /health turns DOWN; the journal is intact and the next start resumes.
+      // Only an Error (out of memory) or a failing final checkpoint gets here. /health turns
+      // DOWN; the journal is intact and the next start resumes.
       ingestDeath = t;
       LOG.fatal("The ingest thread died; no more span files are journaled until the shipper is restarted", t);
     } finally {

@@ -161,6 +161,26 @@ class ShipperIT {
   }
 
   @Test
+  void unexpectedFailureInTheIngestLoop_isCountedAndIngestGoesOn() throws Exception {
+    Shipper shipper = Shipper.start(load());
+    try {
+      java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(3);
+      shipper.beforePollForTest = () -> {
+        if (failures.getAndDecrement() > 0) {
+          throw new IllegalStateException("injected: a bug in the ingest loop");
+        }
+      };
+      List<Written> written = writeFile("after-failures.cairn");
+      PrometheusParser m = awaitMetric(shipper, "cairn_shipper_journaled_blocks_total", written.size());
+      assertTrue(m.value("cairn_shipper_ingest_errors_total").orElse(0.0) >= 3, "the failures were counted");
+      assertEquals(Optional.of(1.0), m.value("cairn_shipper_ingest_alive"));
+      assertEquals(200, get(shipper, "/health").statusCode());
+    } finally {
+      shipper.close();
+    }
+  }
+
+  @Test
   void startFailure_closesWhatWasOpened_andNamesTheCause() throws Exception {
     Shipper running = Shipper.start(load());
     try {
