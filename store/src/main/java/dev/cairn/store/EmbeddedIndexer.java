@@ -59,6 +59,7 @@ final class EmbeddedIndexer {
   private final MessageDigest sha256;
 
   private final Set<String> newIds = new HashSet<>();
+  private final Map<String, Boolean> traceInIndex = new HashMap<>();
   private final Map<TraceId, List<SpanRecord>> newSpans = new LinkedHashMap<>();
   private final Map<TraceId, TraceNote> notes = new LinkedHashMap<>();
   private final Map<String, EmbeddedCodec.Dependency> dependencies = new HashMap<>();
@@ -121,7 +122,8 @@ final class EmbeddedIndexer {
       StoredSpan s = spans.get(i);
       SpanRecord span = s.span();
       String id = "s" + span.traceIdHex() + span.spanIdHex();
-      if (!newIds.add(id) || exists(searcher.getIndexReader(), ID, new BytesRef(id))) {
+      if (!newIds.add(id)
+          || (inIndex(span.traceIdHex()) && exists(searcher.getIndexReader(), ID, new BytesRef(id)))) {
         present++;
         continue;
       }
@@ -145,6 +147,19 @@ final class EmbeddedIndexer {
       notes.put(n.traceId(), n);
     }
     return new WriteResult(stored, present, logs);
+  }
+
+  /**
+   * Whether the index holds anything of the trace: when not (the common case, a puller writes whole
+   * new traces), its spans need no lookup one by one and its summary starts from nothing.
+   */
+  private boolean inIndex(String traceHex) throws IOException {
+    Boolean known = traceInIndex.get(traceHex);
+    if (known == null) {
+      known = exists(searcher.getIndexReader(), TRACE, new BytesRef(traceHex));
+      traceInIndex.put(traceHex, known);
+    }
+    return known;
   }
 
   /** Writes the summaries of the touched traces and the changed counters. */
@@ -221,9 +236,10 @@ final class EmbeddedIndexer {
 
   private void updateSummary(TraceId traceId) throws IOException, StoreException {
     String hex = traceId.hex();
-    List<SpanRecord> spans = new ArrayList<>(storedSpans(hex));
+    boolean inIndex = inIndex(hex);
+    List<SpanRecord> spans = new ArrayList<>(inIndex ? storedSpans(hex) : List.of());
     spans.addAll(newSpans.getOrDefault(traceId, List.of()));
-    BytesRef oldData = storedData("t" + hex);
+    BytesRef oldData = inIndex ? storedData("t" + hex) : null;
     TraceSummary old = oldData == null ? null : EmbeddedCodec.summary(oldData);
     TraceNote note = notes.get(traceId);
     boolean complete = note != null ? note.complete() : old != null && old.complete();
