@@ -173,14 +173,17 @@ public final class EmbeddedSpanStore implements SpanStore {
    */
   @Override
   public void close() throws IOException {
-    if (closed) {
-      return;
+    synchronized (queue) {
+      if (closed) {
+        return;
+      }
+      // under the lock no task can be queued behind STOP, where nothing would ever complete it
+      closed = true;
+      queue.add(Task.STOP);
     }
-    closed = true;
     if (retentionTimer != null) {
       retentionTimer.shutdownNow();
     }
-    queue.add(Task.STOP);
     try {
       writerThread.join();
     } catch (InterruptedException e) {
@@ -245,10 +248,12 @@ public final class EmbeddedSpanStore implements SpanStore {
   }
 
   private void submit(Task t) throws StoreException {
-    if (closed) {
-      throw new StoreException("store " + dir + " is closed");
+    synchronized (queue) {
+      if (closed) {
+        throw new StoreException("store " + dir + " is closed");
+      }
+      queue.add(t);
     }
-    queue.add(t);
   }
 
   private static Object await(Task t) throws StoreException {
