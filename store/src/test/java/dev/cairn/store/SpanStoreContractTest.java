@@ -83,13 +83,13 @@ public abstract class SpanStoreContractTest {
   protected abstract SpanStore reopen(SpanStore old, Path dir) throws Exception;
 
   @BeforeEach
-  void openStore() throws Exception {
+  protected void openStore() throws Exception {
     store = newStore(dir);
     assertNotNull(store, "newStore returned null");
   }
 
   @AfterEach
-  void closeStore() throws Exception {
+  protected void closeStore() throws Exception {
     if (store != null) {
       store.close();
     }
