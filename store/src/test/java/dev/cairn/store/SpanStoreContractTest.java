@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * }</pre>
  *
  * <p>Test data is generated from fixed seeds and starts at {@link #T0}, a whole minute, so a
- * failure reproduces. See {@code store/README-kit.md}.
+ * failure reproduces. See {@code docs/store-contract.md}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class SpanStoreContractTest {
