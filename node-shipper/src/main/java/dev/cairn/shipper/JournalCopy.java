@@ -100,17 +100,18 @@ final class JournalCopy implements Closeable {
     }
   }
 
-  private JournalCopy(String role, Path dir, RollCycle rollCycle, JournalClock clock) {
+  private JournalCopy(String role, Path dir, RollCycle rollCycle, JournalClock clock, boolean readOnly) {
     this.role = role;
     this.dir = dir;
-    this.rollCycle = rollCycle;
     this.clock = clock;
-    this.fileNames = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC);
-    this.queue = SingleChronicleQueueBuilder.binary(dir)
+    SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(dir)
         .rollCycle(rollCycle)
         .blockSize(CHRONICLE_BLOCK_SIZE)
-        .timeProvider(clock)
-        .build();
+        .timeProvider(clock);
+    this.queue = readOnly ? builder.readOnly(true).build() : builder.build();
+    // A read-only reader does not know the journal's cycle length: the queue's metadata does.
+    this.rollCycle = readOnly ? queue.rollCycle() : rollCycle;
+    this.fileNames = DateTimeFormatter.ofPattern(this.rollCycle.format()).withZone(ZoneOffset.UTC);
   }
 
   /**
@@ -120,9 +121,23 @@ final class JournalCopy implements Closeable {
    */
   static JournalCopy open(String role, Path dir, RollCycle rollCycle, JournalClock clock)
       throws IOException {
+    return open(role, dir, rollCycle, clock, false);
+  }
+
+  /**
+   * Opens an existing queue in {@code dir} read-only (Chronicle maps its files read-only, so
+   * nothing in the directory changes): no appends, no repair, no retention, no lock. The cycle
+   * length is the one the queue's metadata records. For {@link JournalReplay}.
+   */
+  static JournalCopy openReadOnly(String role, Path dir, JournalClock clock) throws IOException {
+    return open(role, dir, ChronicleJournal.CycleLength.HOUR.rollCycle, clock, true);
+  }
+
+  private static JournalCopy open(String role, Path dir, RollCycle rollCycle, JournalClock clock,
+      boolean readOnly) throws IOException {
     JournalCopy copy;
     try {
-      copy = new JournalCopy(role, dir, rollCycle, clock);
+      copy = new JournalCopy(role, dir, rollCycle, clock, readOnly);
     } catch (RuntimeException e) {
       throw new IOException("the " + role + " journal in " + dir + " cannot be opened: " + e, e);
     }
