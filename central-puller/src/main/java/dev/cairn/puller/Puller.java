@@ -439,6 +439,11 @@ public final class Puller implements Closeable {
     return hosts;
   }
 
+  /** The store this puller writes to; for tests in this package. */
+  SpanStore store() {
+    return store;
+  }
+
   PullerMetrics metrics() {
     return metrics;
   }
