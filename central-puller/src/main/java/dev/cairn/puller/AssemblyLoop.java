@@ -44,13 +44,14 @@ final class AssemblyLoop implements Runnable {
   private final TraceAssembler assembler;
   private final CursorStore cursorStore;
   private final PullerMetrics metrics;
-  private final Supplier<List<HostState>> connectedHosts;
+  private final Supplier<List<HostState>> hosts;
   private final int fetchMaxBytes;
   private final BlockingQueue<Decoded> queue = new ArrayBlockingQueue<>(QUEUE_BLOCKS);
   /** Fetched spans: unbounded, but bounded in practice by the gap fetches asked for. */
   private final ConcurrentLinkedQueue<List<SpanRecord>> fetched = new ConcurrentLinkedQueue<>();
   private final List<GapFetch> gaps = new ArrayList<>();
   private final Map<String, Long> cursors;
+  private final Set<String> knownHosts = new HashSet<>();
 
   private volatile boolean running = true;
   private volatile boolean capacity = true;
@@ -59,13 +60,13 @@ final class AssemblyLoop implements Runnable {
   private volatile Map<String, Long> savedCursors;
 
   AssemblyLoop(TraceAssembler.Builder builder, CursorStore cursorStore, Map<String, Long> initialCursors,
-      PullerMetrics metrics, Supplier<List<HostState>> connectedHosts, int fetchMaxBytes) {
+      PullerMetrics metrics, Supplier<List<HostState>> hosts, int fetchMaxBytes) {
     this.assembler = builder.onGapFetch(gaps::add).build();
     this.cursorStore = cursorStore;
     this.cursors = new TreeMap<>(initialCursors);
     this.savedCursors = Map.copyOf(initialCursors);
     this.metrics = metrics;
-    this.connectedHosts = connectedHosts;
+    this.hosts = hosts;
     this.fetchMaxBytes = fetchMaxBytes;
     this.stats = assembler.stats();
   }
@@ -222,13 +223,12 @@ final class AssemblyLoop implements Runnable {
     }
   }
 
-  private Set<String> knownHostsCache = new HashSet<>();
-
+  /** Every host ever pulled in this process (a removed host keeps its cursor line). */
   private Set<String> knownHosts() {
-    for (HostState h : connectedHosts.get()) {
-      knownHostsCache.add(h.name());
+    for (HostState h : hosts.get()) {
+      knownHosts.add(h.name());
     }
-    return knownHostsCache;
+    return knownHosts;
   }
 
   /** Sends one FETCH per connected host for every trace the assembler asked about since the last tick. */
@@ -241,7 +241,7 @@ final class AssemblyLoop implements Runnable {
     gaps.clear();
     List<WireMessage.TraceId> ids = new ArrayList<>();
     wanted.forEach(t -> ids.add(new WireMessage.TraceId(t.high(), t.low())));
-    for (HostState h : connectedHosts.get()) {
+    for (HostState h : hosts.get()) {
       ShipperClient c = h.client;
       if (c == null || !c.isOpen()) {
         continue;
