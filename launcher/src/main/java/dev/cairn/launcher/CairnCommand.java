@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
         VerifyCommand.class,
         DemoCommand.class,
         ShipperCommand.class,
+        PullerCommand.class,
         RecoverCommand.class,
         CommandLine.HelpCommand.class,
     })

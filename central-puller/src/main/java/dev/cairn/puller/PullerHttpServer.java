@@ -1,0 +1,240 @@
+package dev.cairn.puller;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The puller's operations endpoint over plain HTTP, as the shipper's: {@code GET /metrics}
+ * (Prometheus text 0.0.4, {@code cairn_puller_*}) and {@code GET /health} (200 UP / 503 DOWN, JSON).
+ * One thread serves the requests one at a time.
+ */
+final class PullerHttpServer implements Closeable {
+  private static final Logger LOG = LogManager.getLogger(PullerHttpServer.class);
+
+  /** What {@code /health} answers; {@code reason} null when up. */
+  record Health(boolean up, String reason, Map<String, Object> facts) {
+    static Health up(Map<String, Object> facts) {
+      return new Health(true, null, facts);
+    }
+
+    static Health down(String reason, Map<String, Object> facts) {
+      return new Health(false, reason, facts);
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Supplier<String> metrics;
+  private final Supplier<Health> health;
+
+  private PullerHttpServer(HttpServer server, ExecutorService executor, Supplier<String> metrics, Supplier<Health> health) {
+    this.server = server;
+    this.executor = executor;
+    this.metrics = metrics;
+    this.health = health;
+  }
+
+  static PullerHttpServer start(InetSocketAddress address, Supplier<String> metrics, Supplier<Health> health)
+      throws IOException {
+    HttpServer server;
+    try {
+      server = HttpServer.create(address, 16);
+    } catch (IOException e) {
+      throw new IOException("cannot serve /metrics on " + address.getHostString() + ":" + address.getPort()
+          + " (http): " + e.getMessage(), e);
+    }
+    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "cairn-puller-http");
+      t.setDaemon(true);
+      return t;
+    });
+    PullerHttpServer s = new PullerHttpServer(server, executor, metrics, health);
+    server.setExecutor(executor);
+    server.createContext("/", s::handle);
+    server.start();
+    return s;
+  }
+
+  InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(exchange, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
+        return;
+      }
+      switch (path) {
+        case "/metrics" -> respond(exchange, 200, PrometheusText.CONTENT_TYPE, metrics.get());
+        case "/health" -> {
+          Health h;
+          try {
+            h = health.get();
+          } catch (RuntimeException e) {
+            h = Health.down("health check failed: " + e, Map.of());
+          }
+          respond(exchange, h.up() ? 200 : 503, "application/json", healthJson(h));
+        }
+        case "/" -> respond(exchange, 200, "text/plain; charset=utf-8",
+            "cairn puller: GET /metrics (Prometheus text), GET /health (JSON)\n");
+        default -> respond(exchange, 404, "text/plain; charset=utf-8", "not found: " + path + "\n");
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("HTTP request {} failed: {}", exchange.getRequestURI(), e.toString(), e);
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    byte[] bytes = body.getBytes(UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  /** Every {@code cairn_puller_*} family (docs/puller-config.md lists them). */
+  static String render(Puller p) {
+    PrometheusText t = new PrometheusText();
+    List<HostState> hs = new ArrayList<>(p.hostStates().values());
+    hs.sort(Comparator.comparing(HostState::name));
+    long now = System.currentTimeMillis();
+    hostFamily(t, hs, "cairn_puller_pulls_total", "counter", "PULL requests answered, by host.", h -> h.pulls.sum());
+    hostFamily(t, hs, "cairn_puller_pulled_bytes_total", "counter", "Block bytes pulled, by host.", h -> h.bytes.sum());
+    hostFamily(t, hs, "cairn_puller_pulled_blocks_total", "counter", "Blocks pulled, by host.", h -> h.blocks.sum());
+    hostFamily(t, hs, "cairn_puller_pulled_spans_total", "counter", "Spans decoded from pulled blocks, by host.", h -> h.spans.sum());
+    hostFamily(t, hs, "cairn_puller_pulled_logs_total", "counter", "Log lines decoded from pulled blocks, by host.", h -> h.logs.sum());
+    hostFamily(t, hs, "cairn_puller_lost_blocks_total", "counter",
+        "Blocks deleted by a shipper's retention before they were pulled: lost to the store.", h -> h.lostBlocks.sum());
+    hostFamily(t, hs, "cairn_puller_corrupt_blocks_total", "counter", "Pulled or fetched blocks that did not decode; skipped.",
+        h -> h.corruptBlocks.sum());
+    hostFamily(t, hs, "cairn_puller_host_errors_total", "counter",
+        "Failed connections or pulls, by host (each followed by a back-off).", h -> h.errors.sum());
+    hostFamily(t, hs, "cairn_puller_host_up", "gauge", "1 while the host is connected, 0 while it is backed off.",
+        h -> h.up ? 1 : 0);
+    hostFamily(t, hs, "cairn_puller_host_lag_blocks", "gauge",
+        "Blocks the shipper holds beyond the puller's next PULL (shipper lastSeq + 1 - cursor); -1 before the first answer.",
+        HostState::lagBlocks);
+    hostFamily(t, hs, "cairn_puller_host_lag_seconds", "gauge",
+        "How long the host has had blocks not pulled yet (0 when caught up).",
+        h -> h.lagSinceMillis == 0 ? 0 : (now - h.lagSinceMillis) / 1000);
+    hostFamily(t, hs, "cairn_puller_host_cursor", "gauge", "The next sequence number pulled from the host.", h -> h.cursor);
+    Map<String, Long> saved = p.assembly().savedCursors();
+    hostFamily(t, hs, "cairn_puller_host_saved_cursor", "gauge",
+        "The cursor last saved to disk (never ahead of the store).", h -> saved.getOrDefault(h.name(), 0L));
+
+    AssemblerStats a = p.assembly().stats();
+    PullerMetrics m = p.metrics();
+    t.family("cairn_puller_traces_stored_total", "counter", "Trace writes acknowledged by the store, by verdict.")
+        .sample(a.tracesWrittenComplete(), "verdict", "complete")
+        .sample(a.tracesWrittenPartial(), "verdict", "partial");
+    t.counter("cairn_puller_late_spans_total", "Spans of traces already stored, written as late parts.", a.lateSpans());
+    t.counter("cairn_puller_traces_flushed_early_total", "Traces stored before assembly ended because the memory bound was reached.",
+        a.tracesFlushedEarly());
+    t.counter("cairn_puller_duplicate_spans_total", "Spans dropped as already held or stored (re-pulls, fetches).", a.duplicateSpans());
+    t.counter("cairn_puller_gap_fetches_total", "Traces the assembler asked to fetch from every host.", a.gapFetchesRequested());
+    t.counter("cairn_puller_fetch_requests_total", "FETCH requests sent to shippers.", m.gapFetchRequests.sum());
+    t.counter("cairn_puller_fetched_blocks_total", "Blocks received by FETCH.", m.gapFetchBlocks.sum());
+    t.counter("cairn_puller_fetch_errors_total", "FETCH requests that failed.", m.gapFetchErrors.sum());
+    t.counter("cairn_puller_store_batches_total", "Store writes that succeeded.", a.batchesWritten());
+    t.counter("cairn_puller_store_errors_total", "Store writes that failed (retried with back-off).", m.storeErrors.sum());
+    t.counter("cairn_puller_cursor_save_errors_total", "Failed cursor saves (retried every second).", m.cursorSaveErrors.sum());
+    t.counter("cairn_puller_assembly_errors_total", "Assembly passes that failed unexpectedly (logged).", m.assemblyErrors.sum());
+    t.counter("cairn_puller_host_reloads_total", "Host list reloads applied.", m.hostReloads.sum());
+    t.counter("cairn_puller_host_reload_errors_total", "Changed configuration files refused (the hosts were kept).",
+        m.hostReloadErrors.sum());
+    PrometheusText.Family f = t.family("cairn_puller_store_write_seconds", "histogram", "Latency of store writes.");
+    for (int i = 0; i < PullerMetrics.LATENCY_BUCKETS.length; i++) {
+      f.sample("_bucket", m.cumulative(i), "le", Double.toString(PullerMetrics.LATENCY_BUCKETS[i]));
+    }
+    long count = m.latencyCount.sum();
+    f.sample("_bucket", count, "le", "+Inf");
+    f.sample("_sum", m.latencyNanos.sum() / 1e9);
+    f.sample("_count", count);
+    t.gauge("cairn_puller_held_records", "Spans and log lines held: assembling or queued for the store.",
+        a.spansHeld() + a.logsHeld());
+    t.gauge("cairn_puller_held_traces", "Traces being assembled.", a.tracesHeld());
+    t.gauge("cairn_puller_queued_trace_parts", "Trace parts queued for the store.", a.tracesQueued());
+    t.gauge("cairn_puller_assembly_queue_blocks", "Decoded blocks waiting for the assembly thread.", p.assembly().queuedBlocks());
+    t.gauge("cairn_puller_assembly_has_capacity", "1 while pulling may go on, 0 while held back by the memory bound.",
+        p.assembly().hasCapacity() ? 1 : 0);
+    t.gauge("cairn_puller_start_time_seconds", "When the process started, seconds since the epoch.", p.startedAtMillis() / 1000);
+    return t.toString();
+  }
+
+  private static void hostFamily(PrometheusText t, List<HostState> hs, String name, String type, String help,
+      java.util.function.ToLongFunction<HostState> value) {
+    PrometheusText.Family f = t.family(name, type, help);
+    for (HostState h : hs) {
+      f.sample(value.applyAsLong(h), "host", h.name());
+    }
+  }
+
+  static String healthJson(Health h) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("status", h.up() ? "UP" : "DOWN");
+    if (h.reason() != null) {
+      all.put("reason", h.reason());
+    }
+    h.facts().forEach(all::putIfAbsent);
+    StringBuilder b = new StringBuilder("{");
+    for (Map.Entry<String, Object> e : all.entrySet()) {
+      if (b.length() > 1) {
+        b.append(',');
+      }
+      b.append('"').append(e.getKey()).append("\":");
+      Object v = e.getValue();
+      if (v instanceof Number || v instanceof Boolean) {
+        b.append(v);
+      } else {
+        b.append('"');
+        for (char c : String.valueOf(v).toCharArray()) {
+          if (c == '"' || c == '\\') {
+            b.append('\\').append(c);
+          } else if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+        b.append('"');
+      }
+    }
+    return b.append("}\n").toString();
+  }
+}

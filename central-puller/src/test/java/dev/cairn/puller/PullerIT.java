@@ -1,0 +1,124 @@
+package dev.cairn.puller;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.core.model.SpanKind;
+import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.TraceId;
+import dev.cairn.core.testing.TestFiles;
+import dev.cairn.shipper.Shipper;
+import dev.cairn.shipper.ShipperConfig;
+import dev.cairn.store.DependencyLink;
+import dev.cairn.store.SpanReader;
+import dev.cairn.store.TraceQuery;
+import dev.cairn.store.TraceSummary;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The puller end to end in one JVM: two real shippers (host A and host B) whose span files hold
+ * the same traces split across them (the root on A, its two children on B), a puller with an
+ * embedded store. Every trace must end complete with its three spans and the dependency A → B.
+ */
+class PullerIT extends PullerFixture {
+  @Test
+  void tracesSplitAcrossTwoHosts_endCompleteWithDependencies_andARestartDuplicatesNothing() throws Exception {
+    Shipper a = shipper("A", 0);
+    Shipper b = shipper("B", 0);
+    Path yaml = pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort(), "B@127.0.0.1:" + b.pullAddress().getPort()));
+    int traces = 2_000;
+    List<TraceId> first = writeTraces(traces);
+
+    long t0 = System.nanoTime();
+    Puller p = puller(yaml);
+    await("every trace complete in the store", 60_000, () -> allComplete(p.store().reader(), first));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("PullerIT: %d spans of %d traces from 2 shippers stored complete in %.2f s (%.0f spans/s, "
+        + "quiet period 300 ms included)%n", traces * 3, traces, seconds, traces * 3 / seconds);
+
+    SpanReader r = p.store().reader();
+    List<TraceSummary> stored = all(r);
+    assertEquals(traces, stored.size());
+    assertEquals(traces * 3, stored.stream().mapToInt(TraceSummary::spanCount).sum());
+    List<DependencyLink> deps = r.dependencies(BASE_MICROS + 86_400_000_000L, 2 * 86_400_000_000L);
+    assertEquals(List.of(new DependencyLink("svc-a", "svc-b", 2L * traces, 0)), deps);
+
+    // /metrics and /health answer.
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + p.httpAddress().getPort();
+    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, health.statusCode(), health.body());
+    String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertTrue(metrics.contains("cairn_puller_pulled_spans_total{host=\"B\"} " + 2 * traces), metrics);
+    assertTrue(metrics.contains("cairn_puller_host_up{host=\"A\"} 1"), metrics);
+    assertTrue(metrics.contains("cairn_puller_store_write_seconds_count"), metrics);
+    long blocksA = metric(p, "cairn_puller_pulled_blocks_total{host=\"A\"}");
+
+    // Restart in the same JVM: it resumes from the saved cursors and duplicates nothing.
+    p.close();
+    open.remove(p);
+    List<TraceId> second = writeTraces(100);
+    Puller again = puller(yaml);
+    await("the new traces complete", 30_000, () -> allComplete(again.store().reader(), second));
+    List<TraceSummary> after = all(again.store().reader());
+    assertEquals(traces + 100, after.size());
+    assertEquals((traces + 100) * 3, after.stream().mapToInt(TraceSummary::spanCount).sum());
+    assertTrue(allComplete(again.store().reader(), first));
+    // Only the new file's blocks were pulled from A after the restart (100 roots, 50 per block).
+    assertEquals(2, metric(again, "cairn_puller_pulled_blocks_total{host=\"A\"}"), "blocks of A before: " + blocksA);
+  }
+
+  @Test
+  void aHostDownAtStart_doesNotStallTheOthers_andIsPulledOnceUp() throws Exception {
+    Shipper a = shipper("A", 0);
+    int portB = freePort();
+    Path yaml = pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort(), "B@127.0.0.1:" + portB));
+    List<TraceId> ids = writeTraces(200);
+    Puller p = puller(yaml);
+    // A's roots are stored although B cannot be reached.
+    await("A's spans stored", 30_000, () -> all(p.store().reader()).size() == 200);
+    assertEquals(0, metric(p, "cairn_puller_host_up{host=\"B\"}"));
+    assertTrue(metric(p, "cairn_puller_host_errors_total{host=\"B\"}") > 0);
+
+    shipper("B", portB);
+    await("every trace complete once B is up", 60_000, () -> allComplete(p.store().reader(), ids));
+    assertEquals(600, all(p.store().reader()).stream().mapToInt(TraceSummary::spanCount).sum());
+    assertEquals(1, metric(p, "cairn_puller_host_up{host=\"B\"}"));
+  }
+
+  @Test
+  void aChangedHostsFile_addsTheHostWithoutARestart() throws Exception {
+    Shipper a = shipper("A", 0);
+    Shipper b = shipper("B", 0);
+    Path yaml = pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort()));
+    List<TraceId> ids = writeTraces(100);
+    Puller p = puller(yaml);
+    await("A's spans stored", 30_000, () -> all(p.store().reader()).size() == 100);
+    assertEquals(List.of("A"), p.hostNames());
+
+    Thread.sleep(1_100); // a new modification time, whatever the file system's resolution
+    pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort(), "B@127.0.0.1:" + b.pullAddress().getPort()));
+    await("B added", 10_000, () -> p.hostNames().contains("B"));
+    await("every trace complete", 60_000, () -> allComplete(p.store().reader(), ids));
+    assertEquals(300, all(p.store().reader()).stream().mapToInt(TraceSummary::spanCount).sum());
+  }
+}
