@@ -284,6 +284,11 @@ public final class TraceAssembler {
   public boolean flushAll() {
     long now = clock.getAsLong();
     for (Held h : new ArrayList<>(assembling.values())) {
+      // As tick() does for overdue traces: parents already stored make a held part complete.
+      if (reader != null && !h.storeConsulted && !remembered.containsKey(h.id) && !judge(h).complete()) {
+        h.storeConsulted = true;
+        readBack(h);
+      }
       assembling.remove(h.id);
       enqueue(h, false);
     }
