@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.Cairn;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.shipper.JournalReplay;
@@ -43,7 +42,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -454,37 +452,9 @@ class ThreeHostIT {
     return command;
   }
 
-  /**
-   * The test class path plus what an application needs that the puller's tests do not: the
-   * {@code <SpanFile>} appender and its own dependencies, from the reactor's modules when the test
-   * runs against them, else from the local repository the test's other jars come from.
-   */
-  private static String appClasspath() throws Exception {
-    Path core = Path.of(Cairn.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    Path log4j = Path.of(LoggerContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    Path repo = log4j.getParent().getParent().getParent().getParent().getParent().getParent().getParent();
-    List<Path> extra = new ArrayList<>();
-    if (Files.isDirectory(core)) { // .../trace-core/target/classes
-      Path modules = core.getParent().getParent().getParent();
-      extra.add(modules.resolve("span-file-appender/target/classes"));
-      extra.add(modules.resolve("log4j2-trace-converter/target/classes"));
-    } else { // <repo>/dev/cairn/trace-core/<version>/trace-core-<version>.jar
-      String version = core.getParent().getFileName().toString();
-      Path cairn = core.getParent().getParent().getParent();
-      for (String module : List.of("span-file-appender", "log4j2-trace-converter")) {
-        extra.add(cairn.resolve(module).resolve(version).resolve(module + "-" + version + ".jar"));
-      }
-    }
-    try (Stream<Path> versions = Files.list(repo.resolve("com/lmax/disruptor"))) {
-      Path newest = versions.max(Comparator.comparing(p -> p.getFileName().toString())).orElseThrow();
-      extra.add(newest.resolve("disruptor-" + newest.getFileName() + ".jar"));
-    }
-    StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
-    for (Path p : extra) {
-      assertTrue(Files.exists(p), "the applications need " + p + " (mvn install the project first)");
-      cp.append(java.io.File.pathSeparator).append(p);
-    }
-    return cp.toString();
+  /** The applications run on the test class path: it holds the {@code <SpanFile>} appender. */
+  private static String appClasspath() {
+    return System.getProperty("java.class.path");
   }
 
   private Child start(String name, List<String> command, String startedPrefix, long millis) throws Exception {
