@@ -211,6 +211,21 @@ class TraceAssemblerTest {
   }
 
   @Test
+  void flushAll_readsTheStoreBackForAnIncompleteTrace_beforeWritingItPartial() throws Exception {
+    // What recovery does: the other hosts' parts of a trace are already stored; one host's part
+    // is read from its journal and flushed at the end, before any max wait passed.
+    store.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(span(5, 1, 0, "web")),
+        new StoredSpan(span(5, 2, 1, "cart"), "web"))));
+    TraceAssembler a = assembler().reader(store.reader()).build();
+    a.add(span(5, 3, 2, "db"), "hostC", 1);
+    assertTrue(a.flushAll());
+    Trace t = stored(5);
+    assertEquals(3, t.spans().size());
+    assertTrue(t.summary().complete(), "the parent was in the store: complete, not partial");
+    assertEquals("cart", recording.spansById().get(3L).parentService());
+  }
+
+  @Test
   void memoryBound_oldestTraceFlushedEarly_counted() throws Exception {
     TraceAssembler a = assembler().maxHeldRecords(3).build();
     a.add(span(1, 1, 0, "web"), "hostA", 1);
