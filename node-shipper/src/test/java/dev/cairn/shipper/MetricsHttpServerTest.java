@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.core.internal.PrometheusText;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.ConnectException;

@@ -1,5 +1,6 @@
 package dev.cairn.shipper;
 
+import dev.cairn.core.internal.PrometheusText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,22 +1,23 @@
-package dev.cairn.shipper;
+package dev.cairn.core.internal;
 
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Writes metrics in Prometheus' text exposition format 0.0.4: per family one {@code # HELP} and one
+ * Internal: shared by Cairn's daemons (shipper, puller) for their {@code /metrics}; not a stable
+ * API. Writes metrics in Prometheus' text exposition format 0.0.4: per family one {@code # HELP} and one
  * {@code # TYPE} line, then its samples, label values escaped. Names are checked: a bad name is a
  * programming error, and Prometheus would reject the whole scrape for it.
  *
  * <pre>{@code
  * PrometheusText t = new PrometheusText();
- * t.counter("cairn_shipper_read_bytes_total", "Bytes read from span files.", 1234);
- * t.family("cairn_shipper_file_lag_bytes", "gauge", "Bytes not yet read.").sample(12, "file", path);
+ * t.counter("cairn_puller_pulled_bytes_total", "Block bytes pulled.", 1234);
+ * t.family("cairn_puller_host_lag_blocks", "gauge", "Blocks not pulled yet.").sample(12, "host", name);
  * }</pre>
  */
-final class PrometheusText {
-  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+public final class PrometheusText {
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -25,19 +26,19 @@ final class PrometheusText {
   private final Set<String> families = new HashSet<>();
 
   /** A counter family with one unlabelled sample; the name ends in {@code _total}. */
-  PrometheusText counter(String name, String help, long value) {
+  public PrometheusText counter(String name, String help, long value) {
     family(name, "counter", help).sample(value);
     return this;
   }
 
   /** A gauge family with one unlabelled sample. */
-  PrometheusText gauge(String name, String help, double value) {
+  public PrometheusText gauge(String name, String help, double value) {
     family(name, "gauge", help).sample(value);
     return this;
   }
 
   /** Starts a family; add its samples before starting the next one. */
-  Family family(String name, String type, String help) {
+  public Family family(String name, String type, String help) {
     if (!METRIC_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("not a metric name: " + name);
     }
@@ -61,7 +62,7 @@ final class PrometheusText {
   }
 
   /** Appends another writer's families (rendered separately so that a failure there leaves this intact). */
-  void append(PrometheusText other) {
+  public void append(PrometheusText other) {
     for (String f : other.families) {
       if (!families.add(f)) {
         throw new IllegalArgumentException("family written twice: " + f);
@@ -83,7 +84,7 @@ final class PrometheusText {
   }
 
   /** One family's samples. */
-  final class Family {
+  public final class Family {
     private final String name;
 
     private Family(String name) {
@@ -91,14 +92,19 @@ final class PrometheusText {
     }
 
     /** A sample; {@code labels} are name, value pairs. */
-    Family sample(long value, String... labels) {
-      start(labels);
+    public Family sample(long value, String... labels) {
+      start("", labels);
       out.append(value).append('\n');
       return this;
     }
 
-    Family sample(double value, String... labels) {
-      start(labels);
+    public Family sample(double value, String... labels) {
+      return sample("", value, labels);
+    }
+
+    /** A sample of {@code name + suffix}, for a histogram's {@code _bucket}, {@code _sum} and {@code _count}. */
+    public Family sample(String suffix, double value, String... labels) {
+      start(suffix, labels);
       if (Double.isNaN(value)) {
         out.append("NaN");
       } else if (Double.isInfinite(value)) {
@@ -112,11 +118,11 @@ final class PrometheusText {
       return this;
     }
 
-    private void start(String[] labels) {
+    private void start(String suffix, String[] labels) {
       if (labels.length % 2 != 0) {
         throw new IllegalArgumentException("labels come in name, value pairs: " + name);
       }
-      out.append(name);
+      out.append(name).append(suffix);
       if (labels.length > 0) {
         out.append('{');
         for (int i = 0; i < labels.length; i += 2) {
