@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine.Command;
@@ -72,37 +71,7 @@ final class ShipperCommand implements Callable<Integer> {
       err.flush();
       return CairnCommand.EXIT_PROBLEMS;
     }
-    CountDownLatch closed = new CountDownLatch(1);
-    // A JVM shutdown hook is where SIGTERM and SIGINT arrive; it closes the shipper in order while
-    // the JVM waits for it.
-    Thread hook = new Thread(() -> {
-      LOG.info("Signal received: stopping the shipper");
-      closeQuietly(shipper);
-      closed.countDown();
-    }, "cairn-shipper-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      stopRequested.await();
-    } finally {
-      // Stopped without a signal (tests): close here, and take the hook back.
-      if (closed.getCount() > 0) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-          closeQuietly(shipper);
-        } catch (IllegalStateException e) {
-          // The JVM is shutting down after all: the hook closes the shipper.
-          closed.await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        }
-      }
-    }
+    Daemons.runUntilStopped("shipper", shipper, stopRequested, CLOSE_TIMEOUT_SECONDS);
     return CairnCommand.EXIT_OK;
-  }
-
-  private static void closeQuietly(Shipper shipper) {
-    try {
-      shipper.close();
-    } catch (RuntimeException e) {
-      LOG.error("Stopping the shipper failed: {}", e.toString(), e);
-    }
   }
 }
