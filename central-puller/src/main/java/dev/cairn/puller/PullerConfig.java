@@ -3,6 +3,7 @@ package dev.cairn.puller;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.core.internal.ConfigValues;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -67,7 +67,6 @@ public final class PullerConfig {
       "assembly.maxHeldRecords",
       "http");
 
-  private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kKmMgGtT]?[iI]?[bB]?)");
   private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
 
   /**
@@ -497,7 +496,7 @@ public final class PullerConfig {
       String best = null;
       int bestDistance = Integer.MAX_VALUE;
       for (String k : KEYS) {
-        int d = distance(key, k);
+        int d = ConfigValues.distance(key, k);
         if (d < bestDistance) {
           best = k;
           bestDistance = d;
@@ -692,46 +691,24 @@ public final class PullerConfig {
       if (s.isEmpty()) {
         return dflt;
       }
-      Matcher m = SIZE.matcher(s.get());
-      if (!m.matches()) {
-        throw bad(key, "\"" + s.get() + "\" is not a size (like 8MB, 512KB or a number of bytes)");
+      long bytes;
+      try {
+        bytes = ConfigValues.size(s.get());
+      } catch (IllegalArgumentException e) {
+        throw bad(key, e.getMessage());
       }
-      String unit = m.group(2).isEmpty() ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-      int shift = switch (unit.charAt(0)) {
-        case 'k' -> 10;
-        case 'm' -> 20;
-        case 'g' -> 30;
-        case 't' -> 40;
-        default -> 0;
-      };
-      double bytes = Double.parseDouble(m.group(1)) * (1L << shift);
       if (bytes < min || bytes > max) {
         throw bad(key, "\"" + s.get() + "\" is not between " + min + " and " + max + " bytes");
       }
-      return (long) bytes;
+      return bytes;
     }
 
     private InetSocketAddress address(String key, String dflt) {
-      String text = string(key).orElse(dflt);
-      int colon = text.lastIndexOf(':');
-      if (colon <= 0) {
-        throw bad(key, "\"" + text + "\" is not host:port (like 127.0.0.1:7392)");
-      }
-      String host = text.substring(0, colon).replace("[", "").replace("]", "");
-      int port;
       try {
-        port = Integer.parseInt(text.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw bad(key, "\"" + text + "\" is not host:port (like 127.0.0.1:7392)");
+        return ConfigValues.hostPort(string(key).orElse(dflt));
+      } catch (IllegalArgumentException e) {
+        throw bad(key, e.getMessage());
       }
-      if (port < 0 || port > 65_535) {
-        throw bad(key, "port " + port + " is not in 0..65535");
-      }
-      InetSocketAddress a = new InetSocketAddress(host, port);
-      if (a.isUnresolved()) {
-        throw bad(key, "host \"" + host + "\" does not resolve");
-      }
-      return a;
     }
 
     private ConfigException bad(String key, String problem) {
@@ -742,26 +719,6 @@ public final class PullerConfig {
     private static ConfigException missing(String key, String example) {
       return new ConfigException(key, "not set", "required; set it in the configuration file, as "
           + envName(key) + "=" + example + " or with --set " + key + "=" + example);
-    }
-
-    /** Levenshtein distance, for "did you mean" on unknown keys. */
-    private static int distance(String a, String b) {
-      int[] prev = new int[b.length() + 1];
-      int[] cur = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        prev[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        cur[0] = i;
-        for (int j = 1; j <= b.length(); j++) {
-          int cost = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
-          cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-        }
-        int[] t = prev;
-        prev = cur;
-        cur = t;
-      }
-      return prev[b.length()];
     }
   }
 }

@@ -21,6 +21,7 @@ import static dev.cairn.shipper.ShipperConfig.ROLL_CYCLES;
 import static dev.cairn.shipper.ShipperConfig.envName;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.cairn.core.internal.ConfigValues;
 import dev.cairn.shipper.ShipperConfig.ConfigException;
 import java.io.IOException;
 import java.io.Reader;

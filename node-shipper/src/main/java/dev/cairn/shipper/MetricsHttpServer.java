@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.cairn.core.internal.ConfigValues;
 import dev.cairn.core.internal.PrometheusText;
 import java.io.Closeable;
 import java.io.IOException;

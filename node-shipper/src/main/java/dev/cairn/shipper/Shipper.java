@@ -1,5 +1,6 @@
 package dev.cairn.shipper;
 
+import dev.cairn.core.internal.ConfigValues;
 import dev.cairn.core.internal.PrometheusText;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.cairn.shipper;
 
+import dev.cairn.core.internal.ConfigValues;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.cairn.shipper;
+package dev.cairn.core.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,10 +10,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parsers for the value syntaxes of shipper.yaml: durations, sizes, host:port addresses, glob
- * lists. Each throws {@link IllegalArgumentException} with a message that completes "key: ...".
+ * Internal: the value syntaxes of the daemons' configuration files (shipper.yaml, puller.yaml):
+ * durations, sizes, host:port addresses, glob lists, and the edit distance behind "did you mean".
+ * Each parser throws {@link IllegalArgumentException} with a message that completes "key: ...".
+ * Not a stable API.
  */
-final class ConfigValues {
+public final class ConfigValues {
   private ConfigValues() {}
 
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -24,7 +26,7 @@ final class ConfigValues {
    * A duration such as {@code 72h}, {@code 30m}, {@code 1h30m}, {@code 500ms}, {@code 7d}, or ISO-8601
    * ({@code PT72H}). A bare number is refused: the unit is never guessed.
    */
-  static Duration duration(String text) {
+  public static Duration duration(String text) {
     String s = text.strip();
     if (s.length() > 1 && (s.charAt(0) == 'P' || s.charAt(0) == 'p')) {
       try {
@@ -81,7 +83,7 @@ final class ConfigValues {
    * bytes. K, M, G and T are powers of 1024 (as for the {@code <SpanFile>} appender); "B" and "i"
    * are optional.
    */
-  static long size(String text) {
+  public static long size(String text) {
     Matcher m = SIZE.matcher(text.strip());
     if (!m.matches()) {
       throw notA("size", text);
@@ -105,7 +107,7 @@ final class ConfigValues {
   }
 
   /** A size for humans: whole KiB/MiB/GiB/TiB when exact, bytes otherwise. */
-  static String formatSize(long bytes) {
+  public static String formatSize(long bytes) {
     String[] units = {"TB", "GB", "MB", "KB"};
     for (int i = 0; i < units.length; i++) {
       int shift = 40 - 10 * i;
@@ -117,7 +119,7 @@ final class ConfigValues {
   }
 
   /** A duration for humans, the way {@link #duration} reads it back: 72h, 1h30m, 500ms. */
-  static String formatDuration(Duration d) {
+  public static String formatDuration(Duration d) {
     if (d.isZero()) {
       return "0s";
     }
@@ -148,7 +150,7 @@ final class ConfigValues {
    * now, so a typo fails at startup. An empty host is refused: listening on every interface must
    * be said ({@code 0.0.0.0:7390}).
    */
-  static InetSocketAddress hostPort(String text) {
+  public static InetSocketAddress hostPort(String text) {
     String s = text.strip();
     String host;
     String port;
@@ -193,7 +195,7 @@ final class ConfigValues {
   }
 
   /** The address as {@code host:port} with a literal IP, brackets around IPv6. */
-  static String formatAddress(InetSocketAddress a) {
+  public static String formatAddress(InetSocketAddress a) {
     String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
@@ -202,7 +204,7 @@ final class ConfigValues {
    * Splits a comma-separated list of globs, keeping commas inside {@code {a,b}} and
    * {@code [...]} (glob syntax) and dropping empty entries.
    */
-  static List<String> globList(String text) {
+  public static List<String> globList(String text) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     int braces = 0;
@@ -240,7 +242,7 @@ final class ConfigValues {
   }
 
   /** Whether the path component holds glob syntax. */
-  static boolean hasGlobSyntax(String component) {
+  public static boolean hasGlobSyntax(String component) {
     for (int i = 0; i < component.length(); i++) {
       switch (component.charAt(i)) {
         case '*', '?', '[', '{', '\\' -> {
@@ -253,7 +255,7 @@ final class ConfigValues {
   }
 
   /** Levenshtein distance, for "did you mean" on unknown keys. */
-  static int distance(String a, String b) {
+  public static int distance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {

@@ -1,4 +1,4 @@
-package dev.cairn.shipper;
+package dev.cairn.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
