@@ -81,6 +81,8 @@ public final class Puller implements Closeable {
   private final long startedAt = System.currentTimeMillis();
 
   private SpanStore store;
+  /** Whether {@link #close()} closes the store (false when the caller handed it in). */
+  private boolean ownsStore = true;
   private AssemblyLoop assembly;
   private Thread assemblyThread;
   private Scheduler scheduler;
@@ -112,7 +114,20 @@ public final class Puller implements Closeable {
    * @throws IOException when the store, the state directory or the HTTP address cannot be used
    */
   public static Puller start(PullerConfig config) throws IOException {
+    return start(config, null);
+  }
+
+  /**
+   * Like {@link #start(PullerConfig)}, writing to a store the caller opened and keeps (one JVM
+   * that also serves queries from it, like {@code cairn all-in-one}); {@code config}'s store keys
+   * are then ignored and {@link #close()} leaves the store open.
+   */
+  public static Puller start(PullerConfig config, SpanStore store) throws IOException {
     Puller p = new Puller(config);
+    if (store != null) {
+      p.store = store;
+      p.ownsStore = false;
+    }
     try {
       p.open();
     } catch (IOException | RuntimeException e) {
@@ -130,10 +145,12 @@ public final class Puller implements Closeable {
     CursorStore cursors = new CursorStore(config.state());
     Map<String, Long> saved = cursors.load();
     LOG.info("cursors from {}: {}", config.state().resolve(CursorStore.FILE), saved);
-    try {
-      store = EmbeddedSpanStore.open(config.storePath());
-    } catch (StoreException e) {
-      throw new IOException("cannot open the embedded store at " + config.storePath() + ": " + e.getMessage(), e);
+    if (store == null) {
+      try {
+        store = EmbeddedSpanStore.open(config.storePath());
+      } catch (StoreException e) {
+        throw new IOException("cannot open the embedded store at " + config.storePath() + ": " + e.getMessage(), e);
+      }
     }
     SpanWriter timed = batch -> {
       long t0 = System.nanoTime();
@@ -516,7 +533,7 @@ public final class Puller implements Closeable {
         Thread.currentThread().interrupt();
       }
     }
-    if (store != null) {
+    if (store != null && ownsStore) {
       try {
         store.close();
       } catch (IOException e) {

@@ -11,6 +11,8 @@ import dev.cairn.core.testing.TestFiles;
 import dev.cairn.shipper.Shipper;
 import dev.cairn.shipper.ShipperConfig;
 import dev.cairn.store.DependencyLink;
+import dev.cairn.store.EmbeddedSpanStore;
+import dev.cairn.store.SpanStore;
 import dev.cairn.store.SpanReader;
 import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
@@ -120,5 +122,25 @@ class PullerIT extends PullerFixture {
     await("B added", 10_000, () -> p.hostNames().contains("B"));
     await("every trace complete", 60_000, () -> allComplete(p.store().reader(), ids));
     assertEquals(300, all(p.store().reader()).stream().mapToInt(TraceSummary::spanCount).sum());
+  }
+
+  @Test
+  void aStoreHandedIn_isWrittenTo_andLeftOpenByClose() throws Exception {
+    Shipper a = shipper("A", 0);
+    Shipper b = shipper("B", 0);
+    Path yaml = pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort(), "B@127.0.0.1:" + b.pullAddress().getPort()));
+    List<TraceId> ids = writeTraces(50);
+    try (SpanStore shared = EmbeddedSpanStore.open(tmp.resolve("shared-store"))) {
+      Puller p = Puller.start(PullerConfig.load(yaml, List.of(), Map.of(), Map.of()), shared);
+      try {
+        await("every trace complete in the shared store", 30_000, () -> allComplete(shared.reader(), ids));
+      } finally {
+        p.close();
+      }
+      // Still open: the caller owns it.
+      assertEquals(150, all(shared.reader()).stream().mapToInt(TraceSummary::spanCount).sum());
+      assertTrue(shared.check().healthy(), shared.check().message());
+      assertTrue(Files.notExists(tmp.resolve("central/store")), "the configured store path stays unused");
+    }
   }
 }
