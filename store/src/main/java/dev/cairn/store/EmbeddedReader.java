@@ -2,6 +2,8 @@ package dev.cairn.store;
 
 import static dev.cairn.store.Fields.*;
 
+import dev.cairn.core.format.RecordVisitor;
+import dev.cairn.core.model.Attribute;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
@@ -19,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.MultiBits;
@@ -34,6 +37,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.CollectorManager;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
@@ -80,20 +84,20 @@ final class EmbeddedReader implements SpanReader {
   public Optional<Trace> trace(TraceId traceId) throws StoreException {
     String hex = traceId.hex();
     return read("trace " + hex, s -> {
-      Query q = new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(TRACE, hex)), Occur.FILTER)
-          .add(new TermQuery(new Term(TYPE, TYPE_TRACE)), Occur.MUST_NOT)
-          .build();
       List<SpanRecord> spans = new ArrayList<>();
       List<LogRecord> logs = new ArrayList<>();
-      for (ScoreDoc d : all(s, q)) {
-        Object o = EmbeddedCodec.decode(s.storedFields().document(d.doc, Set.of(DATA))
-            .getBinaryValue(DATA));
-        if (o instanceof SpanRecord span) {
-          spans.add(span);
-        } else {
-          logs.add((LogRecord) o);
-        }
+      for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+        EmbeddedCodec.decode(block, new RecordVisitor() {
+          @Override
+          public void span(SpanRecord span) {
+            spans.add(span);
+          }
+
+          @Override
+          public void log(LogRecord log) {
+            logs.add(log);
+          }
+        });
       }
       if (spans.isEmpty() && logs.isEmpty()) {
         return Optional.empty();
@@ -102,7 +106,7 @@ final class EmbeddedReader implements SpanReader {
       logs.sort(LOG_ORDER);
       BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + hex);
       TraceSummary summary = data != null ? EmbeddedCodec.summary(data)
-          : EmbeddedIndexer.summarize(traceId, spans, false, List.of());
+          : EmbeddedSummary.of(traceId, spans);
       return Optional.of(new Trace(summary, spans, logs));
     });
   }
@@ -127,46 +131,175 @@ final class EmbeddedReader implements SpanReader {
         // "a span of the service" is "the service is among the trace's services": summaries only
         q.add(new TermQuery(new Term(TRACE_SERVICE, term(query.service()))), Occur.FILTER);
       }
-      if (spanLevel) {
-        Set<BytesRef> traces = matchingTraces(s, query);
-        if (traces.isEmpty()) {
-          return List.of();
+      if (!spanLevel) {
+        Sort newestFirst = new Sort(new SortField(TRACE_START, SortField.Type.LONG, true),
+            new SortField(TRACE_DV, SortField.Type.STRING));
+        TopDocs top = s.search(q.build(), query.limit(), newestFirst);
+        List<TraceSummary> out = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc d : top.scoreDocs) {
+          out.add(summaryOf(s, d.doc));
         }
-        q.add(new TermInSetQuery(TRACE, traces), Occur.FILTER);
+        return out;
       }
-      Sort newestFirst = new Sort(new SortField(TRACE_START, SortField.Type.LONG, true),
-          new SortField(TRACE_DV, SortField.Type.STRING));
-      TopDocs top = s.search(q.build(), query.limit(), newestFirst);
-      List<TraceSummary> out = new ArrayList<>(top.scoreDocs.length);
-      for (ScoreDoc d : top.scoreDocs) {
-        out.add(EmbeddedCodec.summary(s.storedFields().document(d.doc, Set.of(DATA))
-            .getBinaryValue(DATA)));
+      Set<BytesRef> traces = matchingTraces(s, query);
+      if (traces.isEmpty()) {
+        return List.of();
+      }
+      q.add(new TermInSetQuery(TRACE, traces), Occur.FILTER);
+      // every candidate, newest first, in one pass over the summaries
+      List<Candidate> candidates = s.search(q.build(), new CandidateCollector());
+      candidates.sort(Comparator.comparingLong(Candidate::start).reversed()
+          .thenComparing(Candidate::hex));
+      // a part holds each value once, so with two or more span conditions a part can match
+      // without one span matching them all: those traces are checked on their spans
+      boolean check = spanConditions(query) > 1;
+      List<TraceSummary> out = new ArrayList<>();
+      for (Candidate c : candidates) {
+        if (out.size() == query.limit()) {
+          break;
+        }
+        if (!check || oneSpanMatches(s, c.hex(), query)) {
+          out.add(summaryOf(s, c.doc()));
+        }
       }
       return out;
     });
   }
 
+  private static TraceSummary summaryOf(IndexSearcher s, int doc) throws IOException {
+    return EmbeddedCodec.summary(s.storedFields().document(doc, Set.of(DATA)).getBinaryValue(DATA));
+  }
+
+  private record Candidate(long start, String hex, int doc) {}
+
+  /** Start, trace ID and document of every matching summary, from doc values. */
+  private static final class CandidateCollector
+      implements CollectorManager<CandidateCollector.Leaf, List<Candidate>> {
+    @Override
+    public Leaf newCollector() {
+      return new Leaf();
+    }
+
+    @Override
+    public List<Candidate> reduce(Collection<Leaf> collectors) {
+      List<Candidate> all = new ArrayList<>();
+      for (Leaf l : collectors) {
+        all.addAll(l.found);
+      }
+      return all;
+    }
+
+    static final class Leaf extends SimpleCollector {
+      final List<Candidate> found = new ArrayList<>();
+      private NumericDocValues starts;
+      private SortedDocValues ids;
+      private int base;
+
+      @Override
+      protected void doSetNextReader(LeafReaderContext context) throws IOException {
+        starts = context.reader().getNumericDocValues(TRACE_START);
+        ids = context.reader().getSortedDocValues(TRACE_DV);
+        base = context.docBase;
+      }
+
+      @Override
+      public void collect(int doc) throws IOException {
+        if (starts != null && ids != null && starts.advanceExact(doc) && ids.advanceExact(doc)) {
+          found.add(new Candidate(starts.longValue(), ids.lookupOrd(ids.ordValue()).utf8ToString(),
+              base + doc));
+        }
+      }
+
+      @Override
+      public ScoreMode scoreMode() {
+        return ScoreMode.COMPLETE_NO_SCORES;
+      }
+    }
+  }
+
+  /** Span-level conditions; service and operation together are one term. */
+  private static int spanConditions(TraceQuery query) {
+    int n = query.tags().size();
+    if (!query.operation().isEmpty() || !query.service().isEmpty()) {
+      n++;
+    }
+    return n;
+  }
+
+  private static boolean oneSpanMatches(IndexSearcher s, String hex, TraceQuery query)
+      throws IOException, StoreException {
+    long latest = latestSpanStart(query);
+    for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+      for (SpanRecord span : EmbeddedCodec.spans(block)) {
+        if (span.startMicros() >= query.startFromMicros() && span.startMicros() <= latest
+            && matches(span, query)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Service, operation and every tag on this one span, compared as they are indexed. */
+  private static boolean matches(SpanRecord span, TraceQuery query) {
+    if (!query.service().isEmpty() && !term(span.service()).equals(term(query.service()))) {
+      return false;
+    }
+    if (!query.operation().isEmpty() && !term(span.name()).equals(term(query.operation()))) {
+      return false;
+    }
+    for (Map.Entry<String, String> tag : query.tags().entrySet()) {
+      String wanted = EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue());
+      boolean found = false;
+      for (Attribute a : span.attributes()) {
+        if (a.value() instanceof List<?> list) {
+          for (Object v : list) {
+            found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(v)).equals(wanted);
+          }
+        } else {
+          found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(a.value())).equals(wanted);
+        }
+        if (found) {
+          break;
+        }
+      }
+      if (!found) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
-   * Trace IDs of the spans matching service, operation and tags together. A span of a trace that
-   * started in [from, to] started at or after from, and, when the trace lasts at most max, at or
-   * before to + max: both narrow the span search.
+   * A span of a trace that started in [from, to] started at or after from, and, when the trace
+   * lasts at most max, at or before to + max.
+   */
+  private static long latestSpanStart(TraceQuery query) {
+    return query.maxDurationMicros() > 0
+        ? saturatedAdd(query.startToMicros(), query.maxDurationMicros()) : Long.MAX_VALUE;
+  }
+
+  /**
+   * Trace IDs of the parts holding service, operation and tags (not necessarily on one span),
+   * narrowed to parts with spans in the time the query allows.
    */
   private static Set<BytesRef> matchingTraces(IndexSearcher s, TraceQuery query) throws IOException {
     BooleanQuery.Builder q = new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER);
-    if (!query.service().isEmpty()) {
+        .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER);
+    if (!query.service().isEmpty() && !query.operation().isEmpty()) {
+      q.add(new PrefixQuery(new Term(SPAN_OPERATION,
+          term(query.service()) + '\0' + term(query.operation()) + '\0')), Occur.FILTER);
+    } else if (!query.service().isEmpty()) {
       q.add(new TermQuery(new Term(SPAN_SERVICE, term(query.service()))), Occur.FILTER);
-    }
-    if (!query.operation().isEmpty()) {
+    } else if (!query.operation().isEmpty()) {
       q.add(new TermQuery(new Term(SPAN_NAME, term(query.operation()))), Occur.FILTER);
     }
     for (Map.Entry<String, String> tag : query.tags().entrySet()) {
       q.add(new TermQuery(new Term(SPAN_TAG, EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue()))),
           Occur.FILTER);
     }
-    long latest = query.maxDurationMicros() > 0
-        ? saturatedAdd(query.startToMicros(), query.maxDurationMicros()) : Long.MAX_VALUE;
-    q.add(LongPoint.newRangeQuery(SPAN_START, query.startFromMicros(), latest), Occur.FILTER);
+    q.add(LongPoint.newRangeQuery(PART_LAST, query.startFromMicros(), Long.MAX_VALUE), Occur.FILTER);
+    q.add(LongPoint.newRangeQuery(PART_FIRST, Long.MIN_VALUE, latestSpanStart(query)), Occur.FILTER);
     return s.search(q.build(), new TraceIdCollector());
   }
 
@@ -297,9 +430,8 @@ final class EmbeddedReader implements SpanReader {
     long wholeEnd = minuteOf(endMicros + 1); // exclusive
     return read("dependencies", s -> {
       Map<String, long[]> sums = new TreeMap<>(); // parent \0 child -> calls, errors
-      BooleanQuery.Builder edges = new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER)
-          .add(new TermQuery(new Term(SPAN_DEPENDENCY, "1")), Occur.FILTER);
+      // the cut minutes at the edges: calls of the parts with spans there, by their own start
+      List<long[]> edges = new ArrayList<>(); // [from, to] inclusive
       if (firstWhole < wholeEnd) {
         Query minutes = new BooleanQuery.Builder()
             .add(new TermQuery(new Term(TYPE, TYPE_DEPENDENCY)), Occur.FILTER)
@@ -313,19 +445,28 @@ final class EmbeddedReader implements SpanReader {
           sum[0] += dep.calls();
           sum[1] += dep.errors();
         }
-        edges.add(new BooleanQuery.Builder()
-            .add(LongPoint.newRangeQuery(SPAN_START, from, firstWhole - 1), Occur.SHOULD)
-            .add(LongPoint.newRangeQuery(SPAN_START, wholeEnd, endMicros), Occur.SHOULD)
-            .build(), Occur.FILTER);
+        if (from <= firstWhole - 1) {
+          edges.add(new long[] {from, firstWhole - 1});
+        }
+        if (wholeEnd <= endMicros) {
+          edges.add(new long[] {wholeEnd, endMicros});
+        }
       } else {
-        edges.add(LongPoint.newRangeQuery(SPAN_START, from, endMicros), Occur.FILTER);
+        edges.add(new long[] {from, endMicros});
       }
-      Map<String, long[]> spans = s.search(edges.build(), new CallCounter());
-      spans.forEach((k, v) -> {
-        long[] sum = sums.computeIfAbsent(k, x -> new long[2]);
-        sum[0] += v[0];
-        sum[1] += v[1];
-      });
+      for (long[] edge : edges) {
+        Query parts = new BooleanQuery.Builder()
+            .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER)
+            .add(new TermQuery(new Term(SPAN_DEPENDENCY, "1")), Occur.FILTER)
+            .add(LongPoint.newRangeQuery(PART_LAST, edge[0], Long.MAX_VALUE), Occur.FILTER)
+            .add(LongPoint.newRangeQuery(PART_FIRST, Long.MIN_VALUE, edge[1]), Occur.FILTER)
+            .build();
+        s.search(parts, new CallCounter(edge[0], edge[1])).forEach((k, v) -> {
+          long[] sum = sums.computeIfAbsent(k, x -> new long[2]);
+          sum[0] += v[0];
+          sum[1] += v[1];
+        });
+      }
       List<DependencyLink> out = new ArrayList<>(sums.size());
       sums.forEach((k, v) -> {
         int z = k.indexOf('\0');
@@ -336,19 +477,26 @@ final class EmbeddedReader implements SpanReader {
     });
   }
 
-  /** Counts call spans (and their errors) per parent \0 child pair from doc values. */
+  /** Counts the calls (and their errors) starting in [from, to] per parent \0 child pair. */
   private static final class CallCounter
       implements CollectorManager<CallCounter.Leaf, Map<String, long[]>> {
+    private final long from;
+    private final long to;
+
+    CallCounter(long from, long to) {
+      this.from = from;
+      this.to = to;
+    }
+
     @Override
     public Leaf newCollector() {
       return new Leaf();
     }
 
     @Override
-    public Map<String, long[]> reduce(Collection<Leaf> collectors) throws IOException {
+    public Map<String, long[]> reduce(Collection<Leaf> collectors) {
       Map<String, long[]> all = new TreeMap<>();
       for (Leaf l : collectors) {
-        l.flush();
         l.counts.forEach((k, v) -> {
           long[] sum = all.computeIfAbsent(k, x -> new long[2]);
           sum[0] += v[0];
@@ -358,40 +506,29 @@ final class EmbeddedReader implements SpanReader {
       return all;
     }
 
-    static final class Leaf extends SimpleCollector {
-      final Map<String, long[]> counts = new TreeMap<>();
-      // per segment by ordinal; names are looked up once per pair and segment
-      private final Map<Integer, long[]> byOrd = new HashMap<>();
-      private SortedDocValues pairs;
-      private NumericDocValues errors;
+    final class Leaf extends SimpleCollector {
+      final Map<String, long[]> counts = new HashMap<>();
+      private BinaryDocValues calls;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        flush();
-        pairs = context.reader().getSortedDocValues(SPAN_DEPENDENCY_PAIR);
-        errors = context.reader().getNumericDocValues(SPAN_DEPENDENCY_ERROR);
+        calls = context.reader().getBinaryDocValues(PART_CALLS);
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (pairs == null || !pairs.advanceExact(doc)) {
+        if (calls == null || !calls.advanceExact(doc)) {
           return;
         }
-        long[] c = byOrd.computeIfAbsent(pairs.ordValue(), k -> new long[2]);
-        c[0]++;
-        if (errors != null && errors.advanceExact(doc) && errors.longValue() == 1) {
-          c[1]++;
+        for (EmbeddedCodec.Call c : EmbeddedCodec.calls(calls.binaryValue())) {
+          if (c.startMicros() >= from && c.startMicros() <= to) {
+            long[] sum = counts.computeIfAbsent(c.pair(), k -> new long[2]);
+            sum[0]++;
+            if (c.error()) {
+              sum[1]++;
+            }
+          }
         }
-      }
-
-      void flush() throws IOException {
-        for (Map.Entry<Integer, long[]> e : byOrd.entrySet()) {
-          long[] sum = counts.computeIfAbsent(pairs.lookupOrd(e.getKey()).utf8ToString(),
-              k -> new long[2]);
-          sum[0] += e.getValue()[0];
-          sum[1] += e.getValue()[1];
-        }
-        byOrd.clear();
       }
 
       @Override
