@@ -62,10 +62,49 @@ final class EmbeddedIndexer {
   private final LinkedHashMap<TraceId, TraceState> recent = new LinkedHashMap<>();
   /** Counter values by document ID; authoritative, since only this thread writes counters. */
   private final HashMap<String, Counter> counters = new HashMap<>();
+  /** Every trace in the index or in {@link #recent}; null until the first group builds it. */
+  private EmbeddedTraceFilter traces;
 
   EmbeddedIndexer(IndexWriter writer, EmbeddedCodec codec) {
     this.writer = writer;
     this.codec = codec;
+  }
+
+  /**
+   * A filter of the traces the searcher holds, plus those in memory (written since), sized for
+   * twice as many as there are now (at least 1M).
+   */
+  private void buildFilter() throws IOException {
+    IndexReader reader = searcher.getIndexReader();
+    long terms = 0;
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Terms t = ctx.reader().terms(TRACE);
+      terms += t == null ? 0 : Math.max(0, t.size());
+    }
+    EmbeddedTraceFilter f = new EmbeddedTraceFilter(Math.max(1 << 20, 2 * (terms + recent.size())));
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Terms t = ctx.reader().terms(TRACE);
+      if (t == null) {
+        continue;
+      }
+      TermsEnum te = t.iterator();
+      for (BytesRef term = te.next(); term != null; term = te.next()) {
+        // 32 hex chars: the two halves, read without building a String
+        f.add(hexLong(term, 0), hexLong(term, 16));
+      }
+    }
+    for (TraceId t : recent.keySet()) {
+      f.add(t);
+    }
+    traces = f;
+  }
+
+  private static long hexLong(BytesRef b, int from) {
+    long v = 0;
+    for (int i = 0; i < 16; i++) {
+      v = (v << 4) | Character.digit(b.bytes[b.offset + from + i], 16);
+    }
+    return v;
   }
 
   /** What the writer knows of a trace: every stored span ID and log line, and its summary. */
@@ -124,6 +163,13 @@ final class EmbeddedIndexer {
     }
     if (counters.size() > 50_000) {
       counters.values().removeIf(c -> c.seq <= covered);
+    }
+    if (traces == null || traces.full()) {
+      try {
+        buildFilter();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
@@ -288,7 +334,9 @@ final class EmbeddedIndexer {
     st = new TraceState();
     st.seq = seq;
     String hex = t.hex();
-    if (exists(searcher.getIndexReader(), TRACE, new BytesRef(hex))) {
+    if (!traces.mayContain(t)) {
+      traces.add(t); // a trace new to the store: no lookup
+    } else if (exists(searcher.getIndexReader(), TRACE, new BytesRef(hex))) {
       BytesRef summary = storedData(searcher.getIndexReader(), "t" + hex);
       if (summary != null) {
         st.summary = EmbeddedCodec.summaryState(summary);
@@ -442,7 +490,10 @@ final class EmbeddedIndexer {
     doc.add(new StringField(TYPE, TYPE_PART, Field.Store.NO));
     doc.add(new StringField(TRACE, hex, Field.Store.NO));
     doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
-    Set<String> terms = new HashSet<>();
+    Set<String> services = new HashSet<>();
+    Set<String> names = new HashSet<>();
+    Set<String> operations = new HashSet<>();
+    Set<String> tags = new HashSet<>();
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     List<EmbeddedCodec.Call> calls = new ArrayList<>();
@@ -452,16 +503,16 @@ final class EmbeddedIndexer {
       last = Math.max(last, s.startMicros());
       String service = term(s.service());
       String name = term(s.name());
-      add(doc, terms, SPAN_SERVICE, service);
-      add(doc, terms, SPAN_NAME, name);
-      add(doc, terms, SPAN_OPERATION, service + '\0' + name + '\0' + s.kind().ordinal());
+      add(doc, services, SPAN_SERVICE, service);
+      add(doc, names, SPAN_NAME, name);
+      add(doc, operations, SPAN_OPERATION, service + '\0' + name + '\0' + s.kind().ordinal());
       for (Attribute a : s.attributes()) {
         if (a.value() instanceof List<?> list) {
           for (Object v : list) {
-            add(doc, terms, SPAN_TAG, tagTerm(a.key(), String.valueOf(v)));
+            add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(v)));
           }
         } else {
-          add(doc, terms, SPAN_TAG, tagTerm(a.key(), String.valueOf(a.value())));
+          add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(a.value())));
         }
       }
       if (isCall(stored)) {
@@ -486,8 +537,7 @@ final class EmbeddedIndexer {
   }
 
   private static void add(Document doc, Set<String> seen, String field, String value) {
-    // one set for all fields: a value of one field cannot equal another's (prefix by field)
-    if (seen.add(field + '\u0001' + value)) {
+    if (seen.add(value)) {
       doc.add(new StringField(field, value, Field.Store.NO));
     }
   }
