@@ -338,4 +338,131 @@ class QueryServerIT {
     assertEquals(200, m.statusCode());
     assertTrue(m.body().contains("cairn_ui_requests_total{route=\"services\",code=\"200\"}"), m.body());
   }
+
+  // ---- Cairn API
+
+  @Test
+  void cairnTrace_addsSummaryLogLinesAndSpanFields() throws Exception {
+    Map<String, Object> t = map(data("/api/cairn/traces/" + UiTestData.SHOP.hex()));
+    assertEquals(List.of("traceID", "spans", "processes", "warnings", "summary", "logLines"),
+        List.copyOf(t.keySet()));
+    assertEquals(Map.of("traceID", UiTestData.SHOP.hex(), "rootService", "frontend", "rootOperation", "GET /cart",
+        "startTime", T0, "duration", 120_000L, "spanCount", 5L,
+        "services", List.of("checkout", "frontend", "payments"), "error", true, "complete", true,
+        "warnings", List.of()), t.get("summary"));
+    assertEquals(List.of(
+        Map.of("timestamp", T0 + 12 * MS, "spanID", "0000000000000a03", "level", "INFO",
+            "logger", "dev.shop.Checkout", "thread", "http-1", "message", "checkout started <b>bold</b>", "thrown", ""),
+        Map.of("timestamp", T0 + 60 * MS, "spanID", "0000000000000a04", "level", "ERROR",
+            "logger", "dev.shop.Payments", "thread", "http-1", "message", "card declined",
+            "thrown", "java.lang.IllegalStateException: declined\n\tat dev.shop.Payments.charge")),
+        t.get("logLines"));
+    List<Object> spans = list(t.get("spans"));
+    Map<String, Object> root = map(spans.get(0));
+    assertEquals("frontend", root.get("serviceName"));
+    assertEquals("SERVER", root.get("kind"));
+    assertEquals(false, root.get("error"));
+    assertEquals("", root.get("statusMessage"));
+    assertEquals("", root.get("parentSpanID"));
+    Map<String, Object> payments = map(spans.get(3));
+    assertEquals("INTERNAL", payments.get("kind"));
+    assertEquals(true, payments.get("error"));
+    assertEquals("card declined", payments.get("statusMessage"));
+    assertEquals("0000000000000a03", payments.get("parentSpanID"));
+    assertEquals("CONSUMER", map(spans.get(4)).get("kind"));
+    assertEquals("trace not found", error("/api/cairn/traces/0123456789abcdef", 404));
+    assertTrue(error("/api/cairn/traces/0123-bad", 400).contains("trace ID"));
+  }
+
+  @Test
+  void cairnTrace_partialIsMarkedIncompleteWithWarnings() throws Exception {
+    Map<String, Object> summary = map(map(data("/api/cairn/traces/" + UiTestData.PARTIAL.hex())).get("summary"));
+    assertEquals(false, summary.get("complete"));
+    assertEquals("", summary.get("rootService"));
+    assertEquals(List.of("parent 0000000000000c01 of span 0000000000000c02 never arrived"), summary.get("warnings"));
+  }
+
+  @Test
+  void cairnSearch_returnsSummariesNewestFirst_withFilters() throws Exception {
+    assertEquals(List.of("00000000075bcd15", UiTestData.PARTIAL.hex(), UiTestData.SHOP.hex(), UiTestData.LINKED.hex()),
+        ids("/api/cairn/search?" + RANGE.substring(1)));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/search?errorOnly=true" + RANGE));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/search?service=payments" + RANGE));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/search?tag=" + enc("http.route=/cart") + RANGE));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/search?tag=" + enc("http.route:/cart") + RANGE));
+    assertEquals(List.of(UiTestData.PARTIAL.hex(), UiTestData.SHOP.hex()),
+        ids("/api/cairn/search?minDuration=25000" + RANGE));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/search?minDuration=100ms" + RANGE));
+    assertEquals(List.of("00000000075bcd15"), ids("/api/cairn/search?limit=1" + RANGE));
+    Map<String, Object> first = map(list(data("/api/cairn/search?limit=1" + RANGE)).get(0));
+    assertEquals(List.of("traceID", "rootService", "rootOperation", "startTime", "duration", "spanCount", "services",
+        "error", "complete", "warnings"), List.copyOf(first.keySet()));
+    assertTrue(error("/api/cairn/search?limit=1001" + RANGE, 400).contains("'limit'"));
+    assertTrue(error("/api/cairn/search?errorOnly=maybe" + RANGE, 400).contains("'errorOnly'"));
+    assertTrue(error("/api/cairn/search?minDuration=-5ms" + RANGE, 400).contains("'minDuration'"));
+  }
+
+  @Test
+  void cairnLookup_findsTracesByBusinessKey() throws Exception {
+    assertEquals(List.of(UiTestData.SHOP.hex()),
+        ids("/api/cairn/lookup?key=order.id&value=2135897412389123" + RANGE));
+    assertEquals(List.of(), ids("/api/cairn/lookup?key=order.id&value=1" + RANGE));
+    assertEquals(List.of(UiTestData.SHOP.hex()), ids("/api/cairn/lookup?key=cache.hit&value=true" + RANGE));
+    assertTrue(error("/api/cairn/lookup?value=1", 400).contains("'key'"));
+    assertTrue(error("/api/cairn/lookup?key=order.id", 400).contains("'value'"));
+  }
+
+  @Test
+  void cairnDependencies_countErrors() throws Exception {
+    String q = "?endTs=" + (T0 / 1000 + 3_600_000) + "&lookback=" + 7_200_000;
+    assertEquals(List.of(
+        Map.of("parent", "checkout", "child", "payments", "callCount", 1L, "errorCount", 1L),
+        Map.of("parent", "frontend", "child", "checkout", "callCount", 1L, "errorCount", 0L)),
+        data("/api/cairn/dependencies" + q));
+  }
+
+  @Test
+  void cairnAggregates_onePerOperationAndMinute() throws Exception {
+    List<Object> rows = list(data("/api/cairn/services/checkout/aggregates?" + RANGE.substring(1)));
+    assertEquals(2, rows.size());
+    Map<String, Object> handle = map(rows.get(1));
+    assertEquals(List.of("operation", "minute", "count", "errors", "p50", "p95", "p99", "max"),
+        List.copyOf(handle.keySet()));
+    assertEquals("handle order", handle.get("operation"));
+    assertEquals(T0, handle.get("minute"));
+    assertEquals(1L, handle.get("count"));
+    assertEquals(0L, handle.get("errors"));
+    assertEquals(15_000L, handle.get("max"));
+    long p99 = (Long) handle.get("p99");
+    assertTrue(Math.abs(p99 - 15_000) <= 15_000 / 32, "p99 " + p99);
+    assertEquals("POST /checkout", map(rows.get(0)).get("operation"));
+    assertEquals(2L, map(rows.get(0)).get("count")); // the shop's and the partial trace's
+    assertEquals(List.of(map(rows.get(0))), data("/api/cairn/services/checkout/aggregates?operation="
+        + enc("POST /checkout") + RANGE));
+    assertTrue(error("/api/cairn/services/checkout/aggregates?start=5&end=4", 400).contains("'end'"));
+  }
+
+  @Test
+  void cairnServiceSummary_perOperation_slowestP99First() throws Exception {
+    List<Object> rows = list(data("/api/cairn/services/checkout/summary?" + RANGE.substring(1)));
+    assertEquals(2, rows.size());
+    Map<String, Object> slowest = map(rows.get(0));
+    assertEquals(List.of("operation", "spanKind", "count", "errors", "errorRate", "ratePerSecond", "p50", "p95",
+        "p99", "max"), List.copyOf(slowest.keySet()));
+    assertEquals("POST /checkout", slowest.get("operation"));
+    assertEquals("SERVER", slowest.get("spanKind"));
+    assertEquals(2L, slowest.get("count"));
+    assertEquals(0L, slowest.get("errors"));
+    assertEquals(90_000L, slowest.get("max"));
+    assertEquals(2 / 7200.0, ((Number) slowest.get("ratePerSecond")).doubleValue(), 1e-9);
+    assertEquals("handle order", map(rows.get(1)).get("operation"));
+    Map<String, Object> payments = map(list(data("/api/cairn/services/payments/summary?" + RANGE.substring(1))).get(0));
+    assertEquals(1.0, ((Number) payments.get("errorRate")).doubleValue());
+  }
+
+  @Test
+  void cairnStatus_listsTheSourcesComponents() throws Exception {
+    assertEquals(Map.of("components", List.of(Map.of("name", "store", "status", "up", "facts", Map.of("traces", 4L)))),
+        data("/api/cairn/status"));
+  }
 }
