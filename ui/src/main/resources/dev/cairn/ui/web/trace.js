@@ -246,7 +246,7 @@ class TraceView {
 
     const header = h('div', { class: 'wf-header' },
       h('div', { class: 'wf-name-h' }, 'Service · operation'),
-      tickVals.map((v) => h('span', { class: 'wf-tick', style: { left: pos(v / total) } }, fmtDuration(v))),
+      tickVals.map((v) => h('span', { class: 'wf-tick', style: { left: pos(v / total) } }, v === 0 ? '0' : fmtDuration(v))),
       h('span', { class: 'wf-tick wf-tick-end' }, fmtDuration(total)));
 
     this.rowsEl = h('div', { class: 'wf-rows', id: 'wf-rows' },
