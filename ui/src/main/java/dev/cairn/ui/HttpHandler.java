@@ -96,7 +96,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             keepAlive, head, started).addListener(f -> done.complete(null));
       }
     };
-    if (previous == null || previous.isDone()) {
+    if (uri.equals("/metrics") || uri.startsWith("/metrics?")) {
+      // counters only, no store: answered here, so that a saturated server can still be watched
+      run.run();
+    } else if (previous == null || previous.isDone()) {
       submit.run();
     } else {
       previous.thenRun(submit);
