@@ -27,6 +27,7 @@ export async function renderTrace(el, traceId, params) {
       : notice('error', 'Could not load the trace', e.message));
     return undefined;
   }
+  if (!el.isConnected) return undefined; // the user moved on while the trace loaded
   const view = new TraceView(el, env.data, params);
   return () => view.destroy();
 }

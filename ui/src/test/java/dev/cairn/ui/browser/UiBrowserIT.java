@@ -142,9 +142,7 @@ class UiBrowserIT {
 
   @Test
   void search_malformedDuration_saysWhichField() {
-    open("/search?minDuration=abc");
-    waitFor(d -> count(".notice-error") == 1);
-    assertTrue(text(".notice-error").contains("Min duration"), text(".notice-error"));
+    assertErrorNotice("/search?minDuration=abc", "Min duration");
   }
 
   // ------------------------------------------------------------------------------ trace
@@ -267,9 +265,7 @@ class UiBrowserIT {
 
   @Test
   void trace_unknownId_saysNotFound() {
-    open("/trace/0123456789abcdef0123456789abcdef");
-    waitFor(d -> count(".notice-error") == 1);
-    assertTrue(text(".notice-error").contains("Trace not found"), text(".notice-error"));
+    assertErrorNotice("/trace/0123456789abcdef0123456789abcdef", "Trace not found");
   }
 
   // ------------------------------------------------------------------------- map, service
@@ -343,6 +339,13 @@ class UiBrowserIT {
   private static void open(String path) {
     driver.get(base + path);
     waitFor(d -> "true".equals(js("return document.documentElement.dataset.ready || ''")));
+  }
+
+  /** Opens {@code path} and expects one error notice containing {@code expected}. */
+  private static void assertErrorNotice(String path, String expected) {
+    open(path);
+    waitFor(d -> count(".notice-error") == 1);
+    assertTrue(text(".notice-error").contains(expected), text(".notice-error"));
   }
 
   private static void waitFor(Function<WebDriver, Boolean> condition) {
