@@ -9,6 +9,7 @@ import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.SpanStore;
 import dev.cairn.store.SpanWriter;
 import dev.cairn.store.StoreException;
+import dev.cairn.store.WriteResult;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -155,7 +156,10 @@ public final class Puller implements Closeable {
     SpanWriter timed = batch -> {
       long t0 = System.nanoTime();
       try {
-        return store.writer().write(batch);
+        WriteResult r = store.writer().write(batch);
+        metrics.spansStored.add(r.spansStored());
+        metrics.spansAlreadyStored.add(r.spansAlreadyPresent());
+        return r;
       } catch (StoreException | RuntimeException e) {
         metrics.storeErrors.increment();
         throw e;

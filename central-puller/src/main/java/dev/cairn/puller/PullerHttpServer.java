@@ -172,6 +172,9 @@ final class PullerHttpServer implements Closeable {
     t.counter("cairn_puller_fetch_requests_total", "FETCH requests sent to shippers.", m.gapFetchRequests.sum());
     t.counter("cairn_puller_fetched_blocks_total", "Blocks received by FETCH.", m.gapFetchBlocks.sum());
     t.counter("cairn_puller_fetch_errors_total", "FETCH requests that failed.", m.gapFetchErrors.sum());
+    t.counter("cairn_puller_spans_stored_total", "Spans the store acknowledged as new.", m.spansStored.sum());
+    t.counter("cairn_puller_spans_already_stored_total",
+        "Spans the store acknowledged as already present (re-pulls after a restart).", m.spansAlreadyStored.sum());
     t.counter("cairn_puller_store_batches_total", "Store writes that succeeded.", a.batchesWritten());
     t.counter("cairn_puller_store_errors_total", "Store writes that failed (retried with back-off).", m.storeErrors.sum());
     t.counter("cairn_puller_cursor_save_errors_total", "Failed cursor saves (retried every second).", m.cursorSaveErrors.sum());

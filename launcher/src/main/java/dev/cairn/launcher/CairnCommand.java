@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
         ShipperCommand.class,
         PullerCommand.class,
         RecoverCommand.class,
+        LoadgenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {
