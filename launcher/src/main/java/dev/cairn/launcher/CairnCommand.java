@@ -41,6 +41,8 @@ import picocli.CommandLine.Spec;
         ShipperCommand.class,
         PullerCommand.class,
         RecoverCommand.class,
+        UiCommand.class,
+        LoadgenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {
