@@ -37,7 +37,7 @@ import org.apache.lucene.store.LockObtainFailedException;
  *
  * <p>Durability: one writer thread applies batches; {@link SpanWriter#write} returns only after its
  * batch is in the write-ahead log and forced to disk. The index itself is committed every
- * {@link Builder#commitInterval commit interval}; on open, whatever the log holds past the last
+ * {@link Builder#commitInterval commit interval} (1 s); on open, whatever the log holds past the last
  * commit is applied again (idempotently). A Lucene commit is atomic and fsynced, so kill -9 leaves
  * the index at the last commit and the log brings it up to the last acknowledged write. With
  * {@link CommitPolicy#GROUP} (the default) batches that queue up while the log is synced share
@@ -63,8 +63,8 @@ public final class EmbeddedSpanStore implements SpanStore {
   }
 
   /** Layout version in the commit data; 1 was one document per span. */
-  private static final String LAYOUT = "2";
-  private static final String LAYOUT_KEY = "cairn.store.layout";
+  static final String LAYOUT = "2";
+  static final String LAYOUT_KEY = "cairn.store.layout";
   /** Commit data: the write-ahead log generation to replay from. */
   private static final String WAL_KEY = "cairn.store.wal";
   /** The log is committed into the index early past this size, bounding replay after a crash. */
@@ -97,6 +97,8 @@ public final class EmbeddedSpanStore implements SpanStore {
   private volatile SearcherManager searchers;
   private EmbeddedIndexer indexer; // writer thread (and open/recovery before it runs)
   private long lastCommitNanos;
+  /** The last group in a Lucene commit (writer thread). */
+  private long committedSeq;
   /** The last group whose documents are all in the index writer. */
   private volatile long appliedSeq;
   /** The last group the current searcher is known to hold. */
@@ -378,7 +380,20 @@ public final class EmbeddedSpanStore implements SpanStore {
     while (!stop) {
       drained.clear();
       try {
-        drained.add(queue.take());
+        Task first;
+        if (committedSeq == appliedSeq || failure != null) {
+          first = queue.take();
+        } else {
+          // writes not committed yet: commit them once the interval is up, writes or not, so a
+          // read-only process following the commits (cairn ui) sees them
+          long wait = lastCommitNanos + commitIntervalNanos - System.nanoTime();
+          first = queue.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
+          if (first == null) {
+            commitQuietly();
+            continue;
+          }
+        }
+        drained.add(first);
       } catch (InterruptedException e) {
         // only close stops this thread
         continue;
@@ -448,6 +463,13 @@ public final class EmbeddedSpanStore implements SpanStore {
       indexer.index(prepared);
       appliedSeq = seq;
       synced.get();
+      if (System.nanoTime() - lastCommitNanos >= commitIntervalNanos
+          || wal.size() >= WAL_COMMIT_BYTES) {
+        // before the acknowledgement, so that with an interval of 0 a returned write is committed
+        commitQuietly();
+      } else if (indexer.tracked() > MAX_TRACKED_TRACES) {
+        searchers.maybeRefreshBlocking();
+      }
     } catch (IOException | StoreException | RuntimeException | ExecutionException
         | InterruptedException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
@@ -465,16 +487,15 @@ public final class EmbeddedSpanStore implements SpanStore {
         release(searcher);
       }
     }
+    // durable in the log even if a commit above failed (the store then replayed the log)
     for (int i = 0; i < applied.size(); i++) {
       applied.get(i).done.complete(prepared.get(i).result);
     }
+  }
+
+  private void commitQuietly() {
     try {
-      if (System.nanoTime() - lastCommitNanos >= commitIntervalNanos
-          || wal.size() >= WAL_COMMIT_BYTES) {
-        commit();
-      } else if (indexer.tracked() > MAX_TRACKED_TRACES) {
-        searchers.maybeRefreshBlocking();
-      }
+      commit();
     } catch (IOException | RuntimeException e) {
       LOG.warn("store {}: commit failed; reopening at the last commit and the log", dir, e);
       reopen();
@@ -488,10 +509,19 @@ public final class EmbeddedSpanStore implements SpanStore {
   private void commit() throws IOException {
     long next = wal.generation() + 1;
     indexWriter.setLiveCommitData(commitData(next).entrySet());
+    long seq = appliedSeq;
     indexWriter.commit();
+    committedSeq = seq;
     lastCommitNanos = System.nanoTime();
     wal.start(next);
     wal.deleteBefore(next);
+  }
+
+  /** Why a store of another layout version cannot be opened, and what to do. */
+  static String layoutProblem(Path dir, String layout) {
+    return "store " + dir + " has layout version " + layout + "; this Cairn reads layout " + LAYOUT
+        + (layout != null && layout.compareTo(LAYOUT) > 0 ? ": upgrade Cairn to open it"
+            : ": move it aside and fill a new store with `cairn recover` from the replicas");
   }
 
   private static Map<String, String> commitData(long walGeneration) {
@@ -569,10 +599,7 @@ public final class EmbeddedSpanStore implements SpanStore {
         w.commit();
       } else if (!LAYOUT.equals(layout)) {
         w.rollback();
-        throw new StoreException("store " + dir + " has layout version " + layout + "; this Cairn"
-            + " reads layout " + LAYOUT + (layout != null && layout.compareTo(LAYOUT) > 0
-                ? ": upgrade Cairn to open it"
-                : ": move it aside and fill a new store with `cairn recover` from the replicas"));
+        throw new StoreException(layoutProblem(dir, layout));
       }
       indexWriter = w;
       SearcherManager m = new SearcherManager(w, null);
@@ -632,6 +659,7 @@ public final class EmbeddedSpanStore implements SpanStore {
       long next = Math.max(fromGen, r.lastGeneration()) + 1;
       indexWriter.setLiveCommitData(commitData(next).entrySet());
       indexWriter.commit();
+      committedSeq = appliedSeq;
       lastCommitNanos = System.nanoTime();
       wal.start(next);
       wal.deleteBefore(next);
@@ -658,7 +686,7 @@ public final class EmbeddedSpanStore implements SpanStore {
     private Duration retention;
     private CommitPolicy commitPolicy = CommitPolicy.GROUP;
     private int maxGroupBatches = 64;
-    private Duration commitInterval = Duration.ofSeconds(10);
+    private Duration commitInterval = Duration.ofSeconds(1);
 
     Builder(Path dir) {
       this.dir = requireNonNull(dir, "dir");
@@ -691,9 +719,11 @@ public final class EmbeddedSpanStore implements SpanStore {
     }
 
     /**
-     * How often the index is committed (default 10 s). Writes are durable without it, in the
-     * write-ahead log; a longer interval means fewer, larger commits and more log to replay after
-     * a crash (also bounded by 256 MiB of log).
+     * How often the index is committed (default 1 s), with or without new writes. Writes are
+     * durable without it, in the write-ahead log, and searchable in this process at once; a
+     * read-only process ({@link EmbeddedReadOnlyStore}) sees them after the next commit. A longer
+     * interval means fewer commits and more log to replay after a crash (also bounded by 256 MiB of
+     * log); 0 commits every write before it returns, as slow as before the log.
      */
     public Builder commitInterval(Duration interval) {
       requireNonNull(interval, "commitInterval");

@@ -195,6 +195,20 @@ class EmbeddedSpanStoreTest extends SpanStoreContractTest {
     }
   }
 
+  @Test
+  void aReadOnlyProcessSeesAWrite_afterTheNextCommit_evenWithNoMoreWrites() throws Exception {
+    SpanRecord s = span(newTraceId(), 0, "web", "GET /", T0, MS).build();
+    try (EmbeddedReadOnlyStore follower = EmbeddedReadOnlyStore.open(dir, Duration.ZERO)) {
+      write(s); // the default interval: committed about a second later, by the idle writer
+
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (follower.reader().trace(TraceId.of(s)).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(List.of(s), follower.reader().trace(TraceId.of(s)).orElseThrow().spans());
+    }
+  }
+
   private static void copyTree(Path from, Path to) throws Exception {
     try (var paths = Files.walk(from)) {
       for (Path p : paths.toList()) {
