@@ -469,7 +469,10 @@ final class EmbeddedIndexer {
     doc.add(new LongPoint(TRACE_START, s.startMicros()));
     doc.add(new NumericDocValuesField(TRACE_START, s.startMicros()));
     doc.add(new LongPoint(TRACE_DURATION, s.durationMicros()));
-    doc.add(new LongPoint(TRACE_SPANS, s.spanCount()));
+    doc.add(new NumericDocValuesField(TRACE_DURATION, s.durationMicros()));
+    if (s.spanCount() == 0) {
+      doc.add(new StringField(TRACE_NO_SPANS, "true", Field.Store.NO)); // a note alone
+    }
     for (String svc : s.services()) {
       doc.add(new StringField(TRACE_SERVICE, term(svc), Field.Store.NO));
     }
@@ -525,7 +528,9 @@ final class EmbeddedIndexer {
       last = Math.max(last, l.timeMicros());
     }
     doc.add(new LongPoint(PART_FIRST, first));
+    doc.add(new NumericDocValuesField(PART_FIRST, first));
     doc.add(new LongPoint(PART_LAST, last));
+    doc.add(new NumericDocValuesField(PART_LAST, last));
     if (!calls.isEmpty()) {
       // a part with calls: exact dependency counts for windows that cut a minute
       doc.add(new StringField(SPAN_DEPENDENCY, "1", Field.Store.NO));

@@ -21,12 +21,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.MultiBits;
 import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
@@ -37,6 +39,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.CollectorManager;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.IndexOrDocValuesQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -137,13 +140,9 @@ final class EmbeddedReader implements SpanReader {
     return read("trace search", s -> {
       BooleanQuery.Builder q = new BooleanQuery.Builder()
           .add(new TermQuery(new Term(TYPE, TYPE_TRACE)), Occur.FILTER)
-          .add(LongPoint.newRangeQuery(TRACE_SPANS, 1, Long.MAX_VALUE), Occur.FILTER)
-          .add(LongPoint.newRangeQuery(TRACE_START, query.startFromMicros(), query.startToMicros()),
-              Occur.FILTER);
-      if (query.minDurationMicros() > 0 || query.maxDurationMicros() > 0) {
-        long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
-        q.add(LongPoint.newRangeQuery(TRACE_DURATION, query.minDurationMicros(), max), Occur.FILTER);
-      }
+          .add(new TermQuery(new Term(TRACE_NO_SPANS, "true")), Occur.MUST_NOT);
+      long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
+      filter(q, range(TRACE_DURATION, query.minDurationMicros(), max));
       if (query.errorOnly()) {
         q.add(new TermQuery(new Term(TRACE_ERROR, "true")), Occur.FILTER);
       }
@@ -153,15 +152,13 @@ final class EmbeddedReader implements SpanReader {
         q.add(new TermQuery(new Term(TRACE_SERVICE, term(query.service()))), Occur.FILTER);
       }
       if (!spanLevel) {
-        Sort newestFirst = new Sort(new SortField(TRACE_START, SortField.Type.LONG, true),
-            new SortField(TRACE_DV, SortField.Type.STRING));
-        TopDocs top = s.search(q.build(), query.limit(), newestFirst);
-        List<TraceSummary> out = new ArrayList<>(top.scoreDocs.length);
-        for (ScoreDoc d : top.scoreDocs) {
+        List<TraceSummary> out = new ArrayList<>();
+        for (ScoreDoc d : newest(s, q.build(), query)) {
           out.add(summaryOf(s, d.doc));
         }
         return out;
       }
+      filter(q, range(TRACE_START, query.startFromMicros(), query.startToMicros()));
       Set<BytesRef> traces = matchingTraces(s, query);
       if (traces.isEmpty()) {
         return List.of();
@@ -185,6 +182,44 @@ final class EmbeddedReader implements SpanReader {
       }
       return out;
     });
+  }
+
+  private static final Sort NEWEST_FIRST = new Sort(
+      new SortField(TRACE_START, SortField.Type.LONG, true),
+      new SortField(TRACE_DV, SortField.Type.STRING));
+
+  /**
+   * The newest {@code limit} summaries matching {@code q} that started in the query's range. Sorting
+   * every match costs in proportion to the store's size, so the search looks at the last minute
+   * of starts first, then a window eight times wider, until it has enough or the whole range: the
+   * newest traces are the last ones in.
+   */
+  private static ScoreDoc[] newest(IndexSearcher s, Query q, TraceQuery query) throws IOException {
+    long lo = query.startFromMicros();
+    long hi = Math.min(query.startToMicros(), latestStart(s));
+    long width = MINUTE_MICROS;
+    while (true) {
+      long from = hi - width > lo && hi - width < hi ? hi - width : lo;
+      BooleanQuery.Builder b = new BooleanQuery.Builder().add(q, Occur.FILTER);
+      filter(b, range(TRACE_START, from, query.startToMicros()));
+      TopDocs top = s.search(b.build(), query.limit(), NEWEST_FIRST);
+      if (top.scoreDocs.length >= query.limit() || from == lo) {
+        return top.scoreDocs;
+      }
+      width = width > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : width * 8;
+    }
+  }
+
+  /** The latest trace start in the index (deleted summaries included), 0 when there is none. */
+  private static long latestStart(IndexSearcher s) throws IOException {
+    long max = 0;
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      PointValues points = ctx.reader().getPointValues(TRACE_START);
+      if (points != null && points.size() > 0) {
+        max = Math.max(max, LongPoint.decodeDimension(points.getMaxPackedValue(), 0));
+      }
+    }
+    return max;
   }
 
   private static TraceSummary summaryOf(IndexSearcher s, int doc) throws IOException {
@@ -319,9 +354,29 @@ final class EmbeddedReader implements SpanReader {
       q.add(new TermQuery(new Term(SPAN_TAG, EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue()))),
           Occur.FILTER);
     }
-    q.add(LongPoint.newRangeQuery(PART_LAST, query.startFromMicros(), Long.MAX_VALUE), Occur.FILTER);
-    q.add(LongPoint.newRangeQuery(PART_FIRST, Long.MIN_VALUE, latestSpanStart(query)), Occur.FILTER);
+    filter(q, range(PART_LAST, query.startFromMicros(), Long.MAX_VALUE));
+    filter(q, range(PART_FIRST, 0, latestSpanStart(query)));
     return s.search(q.build(), new TraceIdCollector());
+  }
+
+  /**
+   * A range on a long field indexed both as points and as doc values, or null when it excludes
+   * nothing (times and durations are never negative). Lucene picks the points to lead a search,
+   * or the doc values to check the few documents another condition found: a range over points
+   * alone costs a walk over every document of the range in each segment, whatever else matches.
+   */
+  static Query range(String field, long from, long to) {
+    if (from <= 0 && to == Long.MAX_VALUE) {
+      return null;
+    }
+    return new IndexOrDocValuesQuery(LongPoint.newRangeQuery(field, from, to),
+        NumericDocValuesField.newSlowRangeQuery(field, from, to));
+  }
+
+  private static void filter(BooleanQuery.Builder q, Query clause) {
+    if (clause != null) {
+      q.add(clause, Occur.FILTER);
+    }
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -479,8 +534,8 @@ final class EmbeddedReader implements SpanReader {
         Query parts = new BooleanQuery.Builder()
             .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER)
             .add(new TermQuery(new Term(SPAN_DEPENDENCY, "1")), Occur.FILTER)
-            .add(LongPoint.newRangeQuery(PART_LAST, edge[0], Long.MAX_VALUE), Occur.FILTER)
-            .add(LongPoint.newRangeQuery(PART_FIRST, Long.MIN_VALUE, edge[1]), Occur.FILTER)
+            .add(range(PART_LAST, edge[0], Long.MAX_VALUE), Occur.FILTER)
+            .add(range(PART_FIRST, 0, edge[1]), Occur.FILTER)
             .build();
         s.search(parts, new CallCounter(edge[0], edge[1])).forEach((k, v) -> {
           long[] sum = sums.computeIfAbsent(k, x -> new long[2]);

@@ -30,7 +30,7 @@ final class Fields {
   static final String SPAN_OPERATION = "s_op";
   /** key=value of every attribute (values as text). */
   static final String SPAN_TAG = "s_tag";
-  /** Earliest and latest span start or log time of the part (long points). */
+  /** Earliest and latest span start or log time of the part (long points and doc values). */
   static final String PART_FIRST = "p_first";
   static final String PART_LAST = "p_last";
   /** "1" on parts with calls between services (parent service known and different). */
@@ -41,9 +41,11 @@ final class Fields {
   static final String PART_CALLS = "p_calls";
 
   // trace summary documents
+  /** Start and duration: long points and doc values. */
   static final String TRACE_START = "t_start";
   static final String TRACE_DURATION = "t_duration";
-  static final String TRACE_SPANS = "t_spans";
+  /** "true" on the summary of a trace with a note but no spans yet (absent otherwise). */
+  static final String TRACE_NO_SPANS = "t_nospans";
   static final String TRACE_SERVICE = "t_service";
   /** "true" on traces with an error span (absent otherwise). */
   static final String TRACE_ERROR = "t_error";
