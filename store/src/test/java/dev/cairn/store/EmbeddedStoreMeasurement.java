@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * measurement, not part of the suite (its name matches no test pattern); run it with
  * {@code mvn -B -o -pl store -am verify -DskipITs -Dtest=EmbeddedStoreMeasurement
  * -Dsurefire.failIfNoSpecifiedTests=false} and {@code -Dspans=1000000} (default 100,000),
- * {@code -Dbatch=…} (spans per write, default 1,000), {@code -Dstore.dir=…} (default a temporary
- * directory, deleted after). Spans are generated while writing, so 10,000,000 fit in the test
+ * {@code -Dbatch=…} (spans per write, default 1,000), {@code -Dwarmup=…} (spans written first into
+ * a throwaway store, so the JIT has compiled the write path; default 0), {@code -Dstore.dir=…}
+ * (default a temporary directory, deleted after). Spans are generated while writing, so 10,000,000 fit in the test
  * JVM's heap. Figures are in docs/store-embedded.md.
  */
 class EmbeddedStoreMeasurement {
@@ -39,7 +40,22 @@ class EmbeddedStoreMeasurement {
       "/api/users/{id}", "/health", "/api/catalog/items"};
 
   @Test
-  void measure(@TempDir Path tmp) throws Exception {
+  void measure(@TempDir Path tmp, @TempDir Path scratch) throws Exception {
+    int warmup = Integer.getInteger("warmup", 0);
+    if (warmup > 0) {
+      try (EmbeddedSpanStore store = EmbeddedSpanStore.open(scratch)) {
+        Random random = new Random(7);
+        List<StoredSpan> batch = new ArrayList<>();
+        for (int t = 0; t < warmup / PER_TRACE; t++) {
+          trace(random, t, batch);
+          if (batch.size() >= Integer.getInteger("batch", 1_000)) {
+            store.writer().write(WriteBatch.ofSpans(batch));
+            batch.clear();
+          }
+        }
+      }
+      System.out.printf("warm-up: %,d spans written to a throwaway store first%n", warmup);
+    }
     String where = System.getProperty("store.dir");
     run(where == null ? tmp : Files.createDirectories(Path.of(where)),
         Integer.getInteger("spans", 100_000), Integer.getInteger("batch", 1_000));
