@@ -5,6 +5,7 @@ import dev.cairn.core.format.BlockDecoder;
 import dev.cairn.core.format.BlockEncoder;
 import dev.cairn.core.format.FormatException;
 import dev.cairn.core.format.RecordVisitor;
+import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.TraceId;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.lucene.store.ByteArrayDataInput;
 import org.apache.lucene.store.ByteBuffersDataOutput;
 import org.apache.lucene.util.BytesRef;
@@ -52,6 +54,22 @@ final class EmbeddedCodec {
     } catch (FormatException e) {
       throw new StoreException("stored spans are unreadable: " + e.getMessage(), e);
     }
+  }
+
+  /** Decodes a stored block into its spans and its log lines, in their stored order. */
+  static void decode(BytesRef bytes, Consumer<SpanRecord> spans, Consumer<LogRecord> logs)
+      throws StoreException {
+    decode(bytes, new RecordVisitor() {
+      @Override
+      public void span(SpanRecord span) {
+        spans.accept(span);
+      }
+
+      @Override
+      public void log(LogRecord log) {
+        logs.accept(log);
+      }
+    });
   }
 
   /** The spans of a stored block; log lines are skipped. */

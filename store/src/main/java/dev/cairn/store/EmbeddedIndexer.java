@@ -345,17 +345,7 @@ final class EmbeddedIndexer {
       Set<Long> ids = st.spanIds;
       Set<LogRecord> logs = new HashSet<>();
       for (BytesRef block : partBlocks(searcher, hex)) {
-        EmbeddedCodec.decode(block, new dev.cairn.core.format.RecordVisitor() {
-          @Override
-          public void span(SpanRecord span) {
-            ids.add(span.spanId());
-          }
-
-          @Override
-          public void log(LogRecord log) {
-            logs.add(log);
-          }
-        });
+        EmbeddedCodec.decode(block, span -> ids.add(span.spanId()), logs::add);
       }
       st.logs = logs.isEmpty() ? Set.of() : logs;
     }
@@ -595,17 +585,7 @@ final class EmbeddedIndexer {
       byte[] block = new byte[in.readVInt()];
       in.readBytes(block, 0, block.length);
       List<SpanRecord> partSpans = new ArrayList<>();
-      EmbeddedCodec.decode(new BytesRef(block), new dev.cairn.core.format.RecordVisitor() {
-        @Override
-        public void span(SpanRecord span) {
-          partSpans.add(span);
-        }
-
-        @Override
-        public void log(LogRecord log) {
-          logs.add(log);
-        }
-      });
+      EmbeddedCodec.decode(new BytesRef(block), partSpans::add, logs::add);
       int n = in.readVInt();
       if (n != partSpans.size()) {
         throw new StoreException("write-ahead log record names " + n + " parent services for "

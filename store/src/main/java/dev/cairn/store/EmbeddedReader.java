@@ -2,7 +2,6 @@ package dev.cairn.store;
 
 import static dev.cairn.store.Fields.*;
 
-import dev.cairn.core.format.RecordVisitor;
 import dev.cairn.core.model.Attribute;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanKind;
@@ -111,17 +110,7 @@ final class EmbeddedReader implements SpanReader {
       List<SpanRecord> spans = new ArrayList<>();
       List<LogRecord> logs = new ArrayList<>();
       for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
-        EmbeddedCodec.decode(block, new RecordVisitor() {
-          @Override
-          public void span(SpanRecord span) {
-            spans.add(span);
-          }
-
-          @Override
-          public void log(LogRecord log) {
-            logs.add(log);
-          }
-        });
+        EmbeddedCodec.decode(block, spans::add, logs::add);
       }
       if (spans.isEmpty() && logs.isEmpty()) {
         return Optional.empty();

@@ -453,13 +453,17 @@ public final class EmbeddedSpanStore implements SpanStore {
         applied.add(t);
       }
       // the log first, synced while the index takes the documents: a write returns once both are done
+      boolean logged = false;
       for (EmbeddedIndexer.Prepared p : prepared) {
-        wal.append(EmbeddedIndexer.walRecord(p));
+        if (!p.parts.isEmpty() || !p.notes.isEmpty()) { // a batch of spans already stored: nothing
+          wal.append(EmbeddedIndexer.walRecord(p));
+          logged = true;
+        }
       }
-      Future<?> synced = syncer.submit(() -> {
+      Future<?> synced = logged ? syncer.submit(() -> {
         wal.sync();
         return null;
-      });
+      }) : CompletableFuture.completedFuture(null);
       indexer.index(prepared);
       appliedSeq = seq;
       synced.get();

@@ -51,16 +51,21 @@ class EmbeddedWalTest {
     assertEquals(2, replay(4).size(), "generation 3 is in the last commit");
   }
 
-  @Test
-  void replay_stopsAtATornTail_andCountsItsBytes() throws Exception {
-    Path segment;
+  /** Segment 0 holding records 0 to n - 1. */
+  private Path segmentOf(int n) throws Exception {
     try (EmbeddedWal wal = new EmbeddedWal(dir)) {
       wal.start(0);
-      wal.append(record(0));
-      wal.append(record(1));
+      for (int i = 0; i < n; i++) {
+        wal.append(record(i));
+      }
       wal.sync();
-      segment = dir.resolve("wal").resolve(String.format("wal-%016x.log", 0));
     }
+    return dir.resolve("wal").resolve(String.format("wal-%016x.log", 0));
+  }
+
+  @Test
+  void replay_stopsAtATornTail_andCountsItsBytes() throws Exception {
+    Path segment = segmentOf(2);
     long whole = Files.size(segment);
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
       ch.truncate(whole - 10); // the second record cut short, as by a crash mid-write
@@ -78,15 +83,7 @@ class EmbeddedWalTest {
 
   @Test
   void replay_stopsAtACorruptRecord() throws Exception {
-    Path segment;
-    try (EmbeddedWal wal = new EmbeddedWal(dir)) {
-      wal.start(0);
-      wal.append(record(0));
-      wal.append(record(1));
-      wal.append(record(2));
-      wal.sync();
-      segment = dir.resolve("wal").resolve(String.format("wal-%016x.log", 0));
-    }
+    Path segment = segmentOf(3);
     long secondPayload = 12 + 8 + record(0).length + 8;
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {0x55}), secondPayload + 5); // a flipped byte
