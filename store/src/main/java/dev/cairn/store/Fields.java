@@ -2,8 +2,8 @@ package dev.cairn.store;
 
 /**
  * Field and type names of the embedded store's Lucene documents (docs/store-embedded.md). Every
- * document has an {@link #ID} (its identity, for idempotent adds and updateDocument) and a
- * {@link #TYPE}.
+ * document has a {@link #TYPE}; summaries and counters, which are updated, an {@link #ID} too.
+ * Parts are only ever added (and deleted by retention).
  */
 final class Fields {
   static final String ID = "id";
