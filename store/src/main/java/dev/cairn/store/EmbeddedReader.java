@@ -10,9 +10,9 @@ import dev.cairn.core.model.TraceId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +46,6 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.SimpleCollector;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
-import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.Bits;
@@ -127,6 +126,9 @@ final class EmbeddedReader implements SpanReader {
   @Override
   public List<TraceSummary> findTraces(TraceQuery query) throws StoreException {
     return read("trace search", s -> {
+      if (!query.operation().isEmpty() || !query.tags().isEmpty()) {
+        return newestMatching(s, query);
+      }
       BooleanQuery.Builder q = new BooleanQuery.Builder()
           .add(new TermQuery(new Term(TYPE, TYPE_TRACE)), Occur.FILTER)
           .add(new TermQuery(new Term(TRACE_NO_SPANS, "true")), Occur.MUST_NOT);
@@ -135,42 +137,66 @@ final class EmbeddedReader implements SpanReader {
       if (query.errorOnly()) {
         q.add(new TermQuery(new Term(TRACE_ERROR, "true")), Occur.FILTER);
       }
-      boolean spanLevel = !query.operation().isEmpty() || !query.tags().isEmpty();
-      if (!spanLevel && !query.service().isEmpty()) {
+      if (!query.service().isEmpty()) {
         // "a span of the service" is "the service is among the trace's services": summaries only
         q.add(new TermQuery(new Term(TRACE_SERVICE, term(query.service()))), Occur.FILTER);
       }
-      if (!spanLevel) {
-        List<TraceSummary> out = new ArrayList<>();
-        for (ScoreDoc d : newest(s, q.build(), query)) {
-          out.add(summaryOf(s, d.doc));
-        }
-        return out;
-      }
-      filter(q, range(TRACE_START, query.startFromMicros(), query.startToMicros()));
-      Set<BytesRef> traces = matchingTraces(s, query);
-      if (traces.isEmpty()) {
-        return List.of();
-      }
-      q.add(new TermInSetQuery(TRACE, traces), Occur.FILTER);
-      // every candidate, newest first, in one pass over the summaries
-      List<Candidate> candidates = s.search(q.build(), new CandidateCollector());
-      candidates.sort(Comparator.comparingLong(Candidate::start).reversed()
-          .thenComparing(Candidate::hex));
-      // a part holds each value once, so with two or more span conditions a part can match
-      // without one span matching them all: those traces are checked on their spans
-      boolean check = spanConditions(query) > 1;
       List<TraceSummary> out = new ArrayList<>();
-      for (Candidate c : candidates) {
-        if (out.size() == query.limit()) {
-          break;
-        }
-        if (!check || oneSpanMatches(s, c.hex(), query)) {
-          out.add(summaryOf(s, c.doc()));
-        }
+      for (ScoreDoc d : newest(s, q.build(), query)) {
+        out.add(summaryOf(s, d.doc));
       }
       return out;
     });
+  }
+
+  private static final Comparator<TraceSummary> NEWEST = Comparator
+      .comparingLong(TraceSummary::startMicros).reversed()
+      .thenComparing(t -> t.traceId().hex());
+
+  /**
+   * The newest traces with a part matching the span-level conditions and a summary matching the
+   * trace-level ones. A trace starts at or before the earliest start of its matching parts, so
+   * candidates are read newest bound first, each summary by its ID, until no bound left can beat
+   * the limit-th trace found: the cost follows the limit, not the number of candidates.
+   */
+  private static List<TraceSummary> newestMatching(IndexSearcher s, TraceQuery query)
+      throws IOException, StoreException {
+    Map<String, Long> bounds = matchingTraces(s, query);
+    List<Map.Entry<String, Long>> candidates = new ArrayList<>(bounds.entrySet());
+    candidates.sort(Map.Entry.<String, Long>comparingByValue().reversed()
+        .thenComparing(Map.Entry.comparingByKey()));
+    // a part holds each value once, so with two or more span conditions a part can match
+    // without one span matching them all: those traces are checked on their spans
+    boolean check = spanConditions(query) > 1;
+    List<TraceSummary> out = new ArrayList<>();
+    for (Map.Entry<String, Long> c : candidates) {
+      if (out.size() == query.limit() && c.getValue() < out.get(out.size() - 1).startMicros()) {
+        break;
+      }
+      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + c.getKey());
+      if (data == null) {
+        continue;
+      }
+      TraceSummary summary = EmbeddedCodec.summary(data);
+      if (!summaryMatches(summary, query) || (check && !oneSpanMatches(s, c.getKey(), query))) {
+        continue;
+      }
+      int at = Collections.binarySearch(out, summary, NEWEST);
+      out.add(at < 0 ? -at - 1 : at, summary);
+      if (out.size() > query.limit()) {
+        out.remove(out.size() - 1);
+      }
+    }
+    return out;
+  }
+
+  /** The trace-level conditions, on a summary (bounds inclusive). */
+  private static boolean summaryMatches(TraceSummary t, TraceQuery query) {
+    long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
+    return t.spanCount() > 0
+        && t.startMicros() >= query.startFromMicros() && t.startMicros() <= query.startToMicros()
+        && t.durationMicros() >= query.minDurationMicros() && t.durationMicros() <= max
+        && (!query.errorOnly() || t.error());
   }
 
   private static final Sort NEWEST_FIRST = new Sort(
@@ -213,53 +239,6 @@ final class EmbeddedReader implements SpanReader {
 
   private static TraceSummary summaryOf(IndexSearcher s, int doc) throws IOException {
     return EmbeddedCodec.summary(s.storedFields().document(doc, Set.of(DATA)).getBinaryValue(DATA));
-  }
-
-  private record Candidate(long start, String hex, int doc) {}
-
-  /** Start, trace ID and document of every matching summary, from doc values. */
-  private static final class CandidateCollector
-      implements CollectorManager<CandidateCollector.Leaf, List<Candidate>> {
-    @Override
-    public Leaf newCollector() {
-      return new Leaf();
-    }
-
-    @Override
-    public List<Candidate> reduce(Collection<Leaf> collectors) {
-      List<Candidate> all = new ArrayList<>();
-      for (Leaf l : collectors) {
-        all.addAll(l.found);
-      }
-      return all;
-    }
-
-    static final class Leaf extends SimpleCollector {
-      final List<Candidate> found = new ArrayList<>();
-      private NumericDocValues starts;
-      private SortedDocValues ids;
-      private int base;
-
-      @Override
-      protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        starts = context.reader().getNumericDocValues(TRACE_START);
-        ids = context.reader().getSortedDocValues(TRACE_DV);
-        base = context.docBase;
-      }
-
-      @Override
-      public void collect(int doc) throws IOException {
-        if (starts != null && ids != null && starts.advanceExact(doc) && ids.advanceExact(doc)) {
-          found.add(new Candidate(starts.longValue(), ids.lookupOrd(ids.ordValue()).utf8ToString(),
-              base + doc));
-        }
-      }
-
-      @Override
-      public ScoreMode scoreMode() {
-        return ScoreMode.COMPLETE_NO_SCORES;
-      }
-    }
   }
 
   /** Span-level conditions; service and operation together are one term. */
@@ -325,10 +304,12 @@ final class EmbeddedReader implements SpanReader {
   }
 
   /**
-   * Trace IDs of the parts holding service, operation and tags (not necessarily on one span),
-   * narrowed to parts with spans in the time the query allows.
+   * The traces of the parts holding service, operation and tags (not necessarily on one span),
+   * narrowed to parts with spans in the time the query allows, each with the earliest start of
+   * its matching parts.
    */
-  private static Set<BytesRef> matchingTraces(IndexSearcher s, TraceQuery query) throws IOException {
+  private static Map<String, Long> matchingTraces(IndexSearcher s, TraceQuery query)
+      throws IOException {
     BooleanQuery.Builder q = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER);
     if (!query.service().isEmpty() && !query.operation().isEmpty()) {
@@ -373,36 +354,38 @@ final class EmbeddedReader implements SpanReader {
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
-  /** Collects the distinct trace IDs (hex) of the hits from the {@link Fields#TRACE_DV} doc values. */
+  /** Collects the trace IDs (hex) of the hits with the earliest {@link Fields#PART_FIRST} of each. */
   private static final class TraceIdCollector
-      implements CollectorManager<TraceIdCollector.Leaf, Set<BytesRef>> {
+      implements CollectorManager<TraceIdCollector.Leaf, Map<String, Long>> {
     @Override
     public Leaf newCollector() {
       return new Leaf();
     }
 
     @Override
-    public Set<BytesRef> reduce(Collection<Leaf> collectors) {
-      Set<BytesRef> all = new HashSet<>();
+    public Map<String, Long> reduce(Collection<Leaf> collectors) {
+      Map<String, Long> all = new HashMap<>();
       for (Leaf l : collectors) {
-        all.addAll(l.ids);
+        l.first.forEach((k, v) -> all.merge(k, v, Math::min));
       }
       return all;
     }
 
     static final class Leaf extends SimpleCollector {
-      final Set<BytesRef> ids = new HashSet<>();
-      private SortedDocValues values;
+      final Map<String, Long> first = new HashMap<>();
+      private SortedDocValues ids;
+      private NumericDocValues firsts;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        values = context.reader().getSortedDocValues(TRACE_DV);
+        ids = context.reader().getSortedDocValues(TRACE_DV);
+        firsts = context.reader().getNumericDocValues(PART_FIRST);
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (values != null && values.advanceExact(doc)) {
-          ids.add(BytesRef.deepCopyOf(values.lookupOrd(values.ordValue())));
+        if (ids != null && firsts != null && ids.advanceExact(doc) && firsts.advanceExact(doc)) {
+          first.merge(ids.lookupOrd(ids.ordValue()).utf8ToString(), firsts.longValue(), Math::min);
         }
       }
 

@@ -196,6 +196,26 @@ class EmbeddedSpanStoreTest extends SpanStoreContractTest {
   }
 
   @Test
+  void findTraces_byTag_ordersByTraceStart_whenTheMatchingPartCameLater() throws Exception {
+    TraceId early = newTraceId(); // starts first, but its tagged span comes in a later write
+    SpanRecord earlyRoot = span(early, 0, "web", "GET /a", T0, 20 * SECOND).build();
+    write(earlyRoot);
+    SpanRecord earlyTagged = span(early, earlyRoot.spanId(), "cart", "load", T0 + 10 * SECOND, MS)
+        .addAttribute("cart.id", "c-1").build();
+    store.writer().write(WriteBatch.ofSpans(List.of(new StoredSpan(earlyTagged, "web"))));
+    TraceId later = newTraceId();
+    write(span(later, 0, "cart", "load", T0 + 5 * SECOND, MS).addAttribute("cart.id", "c-1")
+        .build());
+
+    assertEquals(List.of(later), find(TraceQuery.builder().tag("cart.id", "c-1").limit(1).build())
+        .stream().map(TraceSummary::traceId).toList());
+    assertEquals(List.of(later, early), find(TraceQuery.builder().tag("cart.id", "c-1").build())
+        .stream().map(TraceSummary::traceId).toList());
+    assertEquals(List.of(early), find(TraceQuery.builder().tag("cart.id", "c-1")
+        .minDurationMicros(10 * SECOND).build()).stream().map(TraceSummary::traceId).toList());
+  }
+
+  @Test
   void aReadOnlyProcessSeesAWrite_afterTheNextCommit_evenWithNoMoreWrites() throws Exception {
     SpanRecord s = span(newTraceId(), 0, "web", "GET /", T0, MS).build();
     try (EmbeddedReadOnlyStore follower = EmbeddedReadOnlyStore.open(dir, Duration.ZERO)) {
