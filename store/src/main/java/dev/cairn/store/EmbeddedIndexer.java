@@ -89,8 +89,9 @@ final class EmbeddedIndexer {
       }
       TermsEnum te = t.iterator();
       for (BytesRef term = te.next(); term != null; term = te.next()) {
-        // 32 hex chars: the two halves, read without building a String
-        f.add(hexLong(term, 0), hexLong(term, 16));
+        if (term.length == 32) { // 32 hex chars: the two halves, read without building a String
+          f.add(hexLong(term, 0), hexLong(term, 16));
+        }
       }
     }
     for (TraceId t : recent.keySet()) {
