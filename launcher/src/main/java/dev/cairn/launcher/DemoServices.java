@@ -1,0 +1,196 @@
+package dev.cairn.launcher;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The demo shop's services as child JVMs of this one ({@link DemoService}), each in
+ * {@code <dir>/<service>/} with the {@code log4j2.xml} written for it, its business log and its
+ * console output ({@code process.log}). Started leaves first, so that each knows the ports of the
+ * services it calls; stopped with SIGTERM, then, after a bound, killed.
+ */
+final class DemoServices implements Closeable {
+  private static final Logger LOG = LogManager.getLogger(DemoServices.class);
+  static final String PROCESS_LOG = "process.log";
+  /** How long a service may take to listen, JVM start included (a loaded 2-core machine). */
+  static final long START_TIMEOUT_SECONDS = 60;
+  static final long STOP_TIMEOUT_SECONDS = 10;
+  /**
+   * Small heaps and the quick JIT only: four JVMs share the machine with Cairn itself. The
+   * services run Cairn's application side (tracer, {@code <SpanFile>}), which needs none of the
+   * {@code --add-opens} the shipper's Chronicle Queue does.
+   */
+  static final List<String> JVM_OPTIONS = List.of("-Xmx96m", "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1", "-Dlog4j2.shutdownHookEnabled=false");
+
+  /** One running service. */
+  record Child(String service, Path dir, Process process, URI uri) {}
+
+  private final List<Child> children;
+
+  private DemoServices(List<Child> children) {
+    this.children = children;
+  }
+
+  /**
+   * Starts every service of {@link DemoShop#SERVICES}, each writing spans under
+   * {@code <spans>/<service>}, and waits until each listens.
+   *
+   * @throws IOException when a service cannot start or does not listen in time (the message
+   *     holds the end of its output); the services already started are stopped again
+   */
+  static DemoServices start(Path dir, Path spans) throws IOException, InterruptedException {
+    Map<String, Process> launched = new LinkedHashMap<>();
+    Map<String, URI> ready = new LinkedHashMap<>();
+    try {
+      // Leaves first: a service is launched once the services it calls listen; the JVMs of
+      // services that do not depend on each other start side by side.
+      for (String service : DemoShop.SERVICES) {
+        Map<String, URI> downstream = new LinkedHashMap<>();
+        for (String callee : DemoShop.CALLS.get(service)) {
+          downstream.put(callee, awaitReady(callee, dir, launched, ready));
+        }
+        launched.put(service, launch(service, dir.resolve(service), spans, downstream));
+      }
+      List<Child> children = new ArrayList<>();
+      for (String service : DemoShop.SERVICES) {
+        URI uri = awaitReady(service, dir, launched, ready);
+        children.add(new Child(service, dir.resolve(service), launched.get(service), uri));
+      }
+      return new DemoServices(List.copyOf(children));
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      stop(new ArrayList<>(launched.values()));
+      throw e;
+    }
+  }
+
+  private static Process launch(String service, Path dir, Path spans, Map<String, URI> downstream)
+      throws IOException {
+    Files.createDirectories(dir);
+    Files.deleteIfExists(dir.resolve(DemoService.READY_FILE));
+    Path config = dir.resolve("log4j2.xml");
+    Files.writeString(config, DemoLogging.config(service, spans.resolve(service),
+        dir.resolve(service + ".log")), UTF_8);
+    List<String> command = new ArrayList<>();
+    command.add(javaCommand());
+    command.addAll(JVM_OPTIONS);
+    command.add("-Dlog4j2.configurationFile=" + config.toAbsolutePath());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(DemoService.class.getName());
+    command.add(service);
+    command.add(dir.toAbsolutePath().toString());
+    downstream.forEach((name, uri) -> command.add(name + "=" + uri));
+    Path log = dir.resolve(PROCESS_LOG);
+    // stdin stays a pipe from this JVM: its end tells the service that the demo is gone.
+    Process p = new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    LOG.debug("started {} (pid {}): {}", service, p.pid(), command);
+    return p;
+  }
+
+  /** The JVM running this demo, so the services run on the same Java. */
+  static String javaCommand() {
+    return ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  private static URI awaitReady(String service, Path root, Map<String, Process> launched,
+      Map<String, URI> ready) throws IOException, InterruptedException {
+    URI known = ready.get(service);
+    if (known != null) {
+      return known;
+    }
+    URI uri = awaitReady(service, root.resolve(service), launched.get(service));
+    ready.put(service, uri);
+    return uri;
+  }
+
+  private static URI awaitReady(String service, Path dir, Process p)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+    Path ready = dir.resolve(DemoService.READY_FILE);
+    while (true) {
+      try {
+        int port = Integer.parseInt(Files.readString(ready, UTF_8).strip());
+        return URI.create("http://" + DemoHttp.HOST + ":" + port);
+      } catch (NoSuchFileException e) {
+        // not yet
+      }
+      if (!p.isAlive()) {
+        throw new IOException(service + " exited with status " + p.exitValue()
+            + " before it listened; the end of " + dir.resolve(PROCESS_LOG) + ":\n"
+            + tail(dir.resolve(PROCESS_LOG)));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException(service + " did not listen within " + START_TIMEOUT_SECONDS
+            + " s; the end of " + dir.resolve(PROCESS_LOG) + ":\n" + tail(dir.resolve(PROCESS_LOG)));
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  List<Child> children() {
+    return children;
+  }
+
+  URI uri(String service) {
+    return children.stream().filter(c -> c.service().equals(service)).findFirst()
+        .map(Child::uri).orElseThrow();
+  }
+
+  /** SIGTERM to every service, front first; those still running after the bound are killed. */
+  @Override
+  public void close() {
+    List<Process> processes = new ArrayList<>();
+    for (int i = children.size() - 1; i >= 0; i--) {
+      processes.add(children.get(i).process());
+    }
+    stop(processes);
+  }
+
+  private static void stop(List<Process> processes) {
+    for (Process p : processes) {
+      p.destroy();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
+    for (Process p : processes) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
+          LOG.warn("a demo service (pid {}) did not stop within {} s of SIGTERM: killed", p.pid(),
+              STOP_TIMEOUT_SECONDS);
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+  }
+}
