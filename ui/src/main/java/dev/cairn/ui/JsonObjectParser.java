@@ -1,0 +1,121 @@
+package dev.cairn.ui;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads the one JSON shape the APIs take as input: an object whose values are strings
+ * ({@code tags={"http.status_code":"500"}}). Strict: anything else is refused with the position.
+ */
+final class JsonObjectParser {
+  private final String s;
+  private int at;
+
+  private JsonObjectParser(String s) {
+    this.s = s;
+  }
+
+  /** @throws IllegalArgumentException saying what is wrong and where */
+  static Map<String, String> stringMap(String json) {
+    JsonObjectParser p = new JsonObjectParser(json);
+    Map<String, String> out = new LinkedHashMap<>();
+    p.space();
+    p.expect('{');
+    p.space();
+    if (p.peek() == '}') {
+      p.at++;
+    } else {
+      while (true) {
+        p.space();
+        String key = p.string();
+        p.space();
+        p.expect(':');
+        p.space();
+        if (p.peek() != '"') {
+          throw p.error("the value of \"" + key + "\" is not a string");
+        }
+        out.put(key, p.string());
+        p.space();
+        char c = p.next();
+        if (c == '}') {
+          break;
+        }
+        if (c != ',') {
+          throw p.error("expected ',' or '}'");
+        }
+      }
+    }
+    p.space();
+    if (p.at != json.length()) {
+      throw p.error("unexpected text after the object");
+    }
+    return out;
+  }
+
+  private String string() {
+    expect('"');
+    StringBuilder b = new StringBuilder();
+    while (true) {
+      char c = next();
+      if (c == '"') {
+        return b.toString();
+      }
+      if (c < 0x20) {
+        throw error("control character in a string");
+      }
+      if (c != '\\') {
+        b.append(c);
+        continue;
+      }
+      char e = next();
+      switch (e) {
+        case '"', '\\', '/' -> b.append(e);
+        case 'b' -> b.append('\b');
+        case 'f' -> b.append('\f');
+        case 'n' -> b.append('\n');
+        case 'r' -> b.append('\r');
+        case 't' -> b.append('\t');
+        case 'u' -> {
+          if (at + 4 > s.length()) {
+            throw error("short \\u escape");
+          }
+          try {
+            b.append((char) Integer.parseInt(s.substring(at, at + 4), 16));
+          } catch (NumberFormatException x) {
+            throw error("bad \\u escape");
+          }
+          at += 4;
+        }
+        default -> throw error("bad escape \\" + e);
+      }
+    }
+  }
+
+  private void space() {
+    while (at < s.length() && " \t\r\n".indexOf(s.charAt(at)) >= 0) {
+      at++;
+    }
+  }
+
+  private char peek() {
+    return at < s.length() ? s.charAt(at) : '\0';
+  }
+
+  private char next() {
+    if (at >= s.length()) {
+      throw error("unexpected end");
+    }
+    return s.charAt(at++);
+  }
+
+  private void expect(char c) {
+    if (at >= s.length() || s.charAt(at) != c) {
+      throw error("expected '" + c + "'");
+    }
+    at++;
+  }
+
+  private IllegalArgumentException error(String what) {
+    return new IllegalArgumentException(what + " at offset " + at);
+  }
+}
