@@ -11,6 +11,7 @@ import dev.cairn.shipper.ShipperConfig;
 import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.SpanReader;
 import dev.cairn.store.StoreException;
+import dev.cairn.ui.QueryServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,14 +23,17 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * One machine's Cairn in one JVM: a shipper tailing {@code <home>/spans}, a puller pulling from it
- * over loopback, and the embedded store both the puller and the query server use. The layout of
+ * over loopback, the embedded store the puller writes, and the query server (UI and API) reading
+ * it, with the shipper's, the puller's and the store's health on its status page. The layout of
  * {@code <home>}:
  *
  * <pre>
@@ -57,6 +61,8 @@ final class AllInOne implements Closeable {
   private final EmbeddedSpanStore store;
   private final Shipper shipper;
   private final Puller puller;
+  private final AllInOneStatus status;
+  private final QueryServer ui;
 
   /**
    * What to run.
@@ -101,11 +107,14 @@ final class AllInOne implements Closeable {
     }
   }
 
-  private AllInOne(Options options, EmbeddedSpanStore store, Shipper shipper, Puller puller) {
+  private AllInOne(Options options, EmbeddedSpanStore store, Shipper shipper, Puller puller,
+      AllInOneStatus status, QueryServer ui) {
     this.options = options;
     this.store = store;
     this.shipper = shipper;
     this.puller = puller;
+    this.status = status;
+    this.ui = ui;
   }
 
   /**
@@ -142,20 +151,52 @@ final class AllInOne implements Closeable {
           + e.getMessage(), e);
     }
     Shipper shipper = null;
+    Puller puller = null;
+    AllInOneStatus status = null;
     try {
       shipper = Shipper.start(shipperConfig);
       int pullPort = shipper.pullAddress().getPort();
       PullerConfig pullerConfig = PullerConfig.load(null,
           concat(pullerSets(options, secret, pullPort), options.pullerSets()), Map.of(), Map.of());
-      Puller puller = Puller.start(pullerConfig, store);
-      return new AllInOne(options, store, shipper, puller);
+      puller = Puller.start(pullerConfig, store);
+      status = status(options, shipper, shipperConfig, puller, pullerConfig, store);
+      QueryServer ui = QueryServer.builder(store.reader()).bind(options.ui()).status(status)
+          .start();
+      return new AllInOne(options, store, shipper, puller, status, ui);
     } catch (IOException | RuntimeException e) {
+      if (status != null) {
+        status.close();
+      }
+      if (puller != null) {
+        puller.close();
+      }
       if (shipper != null) {
         shipper.close();
       }
       store.close();
       throw e;
     }
+  }
+
+  private static AllInOneStatus status(Options options, Shipper shipper, ShipperConfig sc,
+      Puller puller, PullerConfig pc, EmbeddedSpanStore store) {
+    Map<String, Object> shipperFacts = new LinkedHashMap<>();
+    shipperFacts.put("spans", String.join(", ", sc.spans()));
+    shipperFacts.put("journal", sc.journalPrimary().toString());
+    shipperFacts.put("replica", sc.journalReplica().toString());
+    shipperFacts.put("pull", ConfigValues.formatAddress(shipper.pullAddress()));
+    Map<String, Object> pullerFacts = new LinkedHashMap<>();
+    pullerFacts.put("hosts", pc.hosts().stream().map(PullerConfig.Host::toString)
+        .collect(Collectors.joining(", ")));
+    pullerFacts.put("assembly.quietMillis", pc.assemblyQuietMillis());
+    Map<String, Object> storeFacts = new LinkedHashMap<>();
+    storeFacts.put("type", "embedded");
+    storeFacts.put("path", options.home().resolve("store").toString());
+    storeFacts.put("retention", ConfigValues.formatDuration(options.retention()));
+    return new AllInOneStatus(List.of(
+        new AllInOneStatus.Part("shipper", shipper.httpAddress(), shipperFacts),
+        new AllInOneStatus.Part("puller", puller.httpAddress(), pullerFacts)),
+        store, storeFacts);
   }
 
   private static List<String> shipperSets(Options o, Path secret) {
@@ -239,14 +280,24 @@ final class AllInOne implements Closeable {
     return puller.httpAddress();
   }
 
-  /** The query server's address. */
+  /** The query server's address, with the actual port when port 0 was asked for. */
   InetSocketAddress uiAddress() {
-    return options.ui();
+    return ui.address();
   }
 
-  /** The web UI's base URL, ending in "/". */
+  /**
+   * The web UI's base URL, ending in "/"; on 127.0.0.1 when the server listens on every
+   * interface, so that it can be opened on this machine as printed.
+   */
   String uiUrl() {
-    return "http://" + ConfigValues.formatAddress(uiAddress()) + "/";
+    InetSocketAddress a = uiAddress();
+    String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress()
+        ? "127.0.0.1:" + a.getPort() : ConfigValues.formatAddress(a);
+    return "http://" + host + "/";
+  }
+
+  AllInOneStatus status() {
+    return status;
   }
 
   InetSocketAddress pullAddress() {
@@ -255,7 +306,7 @@ final class AllInOne implements Closeable {
 
   /**
    * Stops in order: the puller (it flushes the traces it holds to the store and saves its
-   * cursors), the shipper, then the store. Each part bounds its own steps.
+   * cursors), the shipper, the query server, then the store. Each part bounds its own steps.
    */
   @Override
   public void close() throws IOException {
@@ -266,7 +317,12 @@ final class AllInOne implements Closeable {
       try {
         shipper.close();
       } finally {
-        store.close();
+        try {
+          ui.close();
+          status.close();
+        } finally {
+          store.close();
+        }
       }
     }
   }
