@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
         ShipperCommand.class,
         PullerCommand.class,
         RecoverCommand.class,
+        UiCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {

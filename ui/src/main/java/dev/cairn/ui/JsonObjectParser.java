@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads the one JSON shape the APIs take as input: an object whose values are strings
- * ({@code tags={"http.status_code":"500"}}). Strict: anything else is refused with the position.
+ * Reads flat JSON objects: the {@code tags} parameter ({@code {"http.status_code":"500"}}, string
+ * values only) and a puller's {@code /health} answer (strings, numbers, booleans). Strict: nested
+ * values and malformed text are refused with the position.
  */
 final class JsonObjectParser {
   private final String s;
@@ -15,10 +16,26 @@ final class JsonObjectParser {
     this.s = s;
   }
 
-  /** @throws IllegalArgumentException saying what is wrong and where */
+  /** An object of strings. @throws IllegalArgumentException saying what is wrong and where */
   static Map<String, String> stringMap(String json) {
-    JsonObjectParser p = new JsonObjectParser(json);
     Map<String, String> out = new LinkedHashMap<>();
+    scalars(json).forEach((k, v) -> {
+      if (!(v instanceof String s)) {
+        throw new IllegalArgumentException("the value of \"" + k + "\" is not a string");
+      }
+      out.put(k, s);
+    });
+    return out;
+  }
+
+  /**
+   * An object of strings, numbers (Long or Double), booleans and nulls.
+   *
+   * @throws IllegalArgumentException saying what is wrong and where
+   */
+  static Map<String, Object> scalars(String json) {
+    JsonObjectParser p = new JsonObjectParser(json);
+    Map<String, Object> out = new LinkedHashMap<>();
     p.space();
     p.expect('{');
     p.space();
@@ -31,10 +48,7 @@ final class JsonObjectParser {
         p.space();
         p.expect(':');
         p.space();
-        if (p.peek() != '"') {
-          throw p.error("the value of \"" + key + "\" is not a string");
-        }
-        out.put(key, p.string());
+        out.put(key, p.scalar(key));
         p.space();
         char c = p.next();
         if (c == '}') {
@@ -50,6 +64,30 @@ final class JsonObjectParser {
       throw p.error("unexpected text after the object");
     }
     return out;
+  }
+
+  private Object scalar(String key) {
+    char c = peek();
+    if (c == '"') {
+      return string();
+    }
+    for (String word : new String[] {"true", "false", "null"}) {
+      if (s.startsWith(word, at)) {
+        at += word.length();
+        return word.equals("null") ? null : Boolean.valueOf(word);
+      }
+    }
+    int start = at;
+    while (at < s.length() && "+-0123456789.eE".indexOf(s.charAt(at)) >= 0) {
+      at++;
+    }
+    String n = s.substring(start, at);
+    try {
+      return n.matches("-?\\d{1,18}") ? (Object) Long.parseLong(n) : (Object) Double.parseDouble(n);
+    } catch (NumberFormatException e) {
+      at = start;
+      throw error("the value of \"" + key + "\" is not a string, number or boolean");
+    }
   }
 
   private String string() {
