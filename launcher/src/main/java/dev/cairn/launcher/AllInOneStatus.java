@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  */
 final class AllInOneStatus implements StatusSource, AutoCloseable {
   static final long REFRESH_MILLIS = 2000;
-  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+  /** Generous: on a loaded machine a slow answer is not a down part. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(3);
   private static final Pattern REASON = Pattern.compile("\"reason\":\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   /** What is known of one part besides its health. */

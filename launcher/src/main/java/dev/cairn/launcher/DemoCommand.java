@@ -88,8 +88,7 @@ final class DemoCommand implements Callable<Integer> {
     InetSocketAddress uiAddress = AllInOneCommand.address(spec.commandLine(), "--ui", ui);
     long t0 = System.nanoTime();
     try {
-      boolean earlier = DemoDirectory.prepare(dir);
-      if (earlier) {
+      if (DemoDirectory.prepare(dir)) {
         out.println("cairn demo: emptied " + dir + " (the previous run's files)");
       }
     } catch (DemoDirectory.Refused e) {
@@ -102,12 +101,17 @@ final class DemoCommand implements Callable<Integer> {
       return CairnCommand.EXIT_PROBLEMS;
     }
 
+    Path log = dir.resolve("cairn.log");
+    DemoLogging.logCairnTo(log);
+    out.println("cairn demo: starting Cairn and four services; Cairn's log: " + log);
+    out.flush();
+
     AllInOne aio;
     try {
       aio = AllInOne.start(new AllInOne.Options(dir.resolve("data"), uiAddress, RETENTION,
           List.of(), List.of()));
     } catch (AllInOne.BadConfig | IOException | RuntimeException e) {
-      LOG.error("Cairn could not start: {}", e.getMessage(), e);
+      LOG.warn("Cairn could not start: {}", e.getMessage(), e); // the stack trace, in cairn.log
       err.println(command + ": cannot start Cairn: " + e.getMessage());
       err.flush();
       return CairnCommand.EXIT_PROBLEMS;
@@ -128,6 +132,8 @@ final class DemoCommand implements Callable<Integer> {
     watcher.setDaemon(true);
     watcher.start();
     Closeable demo = () -> {
+      out.println("cairn demo: stopping the services and Cairn");
+      out.flush();
       watcher.interrupt();
       try {
         load.close();
@@ -179,8 +185,9 @@ final class DemoCommand implements Callable<Integer> {
       out.println("  a service        " + base + "services/" + DemoShop.ORDERS);
       out.println("  failed orders    " + base + "search?service=" + DemoShop.GATEWAY
           + "&errorOnly=true");
-      out.println("  by order number  curl '" + base + "api/cairn/lookup?key=" + DemoShop.ORDER_ID
-          + "&value=" + (DemoLoad.FIRST_ORDER + 6) + "'");
+      long declined = DemoLoad.FIRST_ORDER + 6;
+      out.println("  order " + declined + "       " + base + "search?tags=" + DemoShop.ORDER_ID + "%3D"
+          + declined + "   (payments declined it)");
       out.flush();
       while (true) {
         TimeUnit.SECONDS.sleep(PROGRESS_SECONDS);

@@ -1,6 +1,10 @@
 package dev.cairn.launcher;
 
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
 
 /**
  * The {@code log4j2.xml} of a demo service: what any application traced by Cairn writes (README,
@@ -8,9 +12,33 @@ import java.nio.file.Path;
  * writes the spans, and with {@code captureLogs} the log lines written inside them, into the
  * all-in-one's span directory; the business log goes to a file with {@code %traceId} and
  * {@code %spanId} in every line.
+ *
+ * <p>And where {@code cairn demo}'s own JVM logs: {@link #logCairnTo}.
  */
 final class DemoLogging {
+  /** The demo's own Log4j2 configuration, on the class path. */
+  static final String CAIRN_CONFIG = "cairn-demo-log4j2.xml";
+  /** The system property that configuration reads its file name from. */
+  static final String LOG_PROPERTY = "cairn.demo.log";
+
   private DemoLogging() {}
+
+  /**
+   * Moves this JVM's logging (Cairn's daemons) from stderr to {@code file}, errors excepted,
+   * so that the terminal shows the demo's own lines.
+   */
+  static void logCairnTo(Path file) {
+    URL config = DemoLogging.class.getClassLoader().getResource(CAIRN_CONFIG);
+    if (config == null) {
+      throw new IllegalStateException(CAIRN_CONFIG + " is missing from the class path");
+    }
+    System.setProperty(LOG_PROPERTY, file.toAbsolutePath().toString());
+    try {
+      ((LoggerContext) LogManager.getContext(false)).setConfigLocation(config.toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot locate " + CAIRN_CONFIG + ": " + e.getMessage(), e);
+    }
+  }
 
   /**
    * The configuration of {@code service}.

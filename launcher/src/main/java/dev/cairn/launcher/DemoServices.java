@@ -3,16 +3,19 @@ package dev.cairn.launcher;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.Closeable;
+import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -89,7 +92,7 @@ final class DemoServices implements Closeable {
     command.addAll(JVM_OPTIONS);
     command.add("-Dlog4j2.configurationFile=" + config.toAbsolutePath());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath());
     command.add(DemoService.class.getName());
     command.add(service);
     command.add(dir.toAbsolutePath().toString());
@@ -103,6 +106,17 @@ final class DemoServices implements Closeable {
         .start();
     LOG.debug("started {} (pid {}): {}", service, p.pid(), command);
     return p;
+  }
+
+  /**
+   * This JVM's class path (cairn.jar under bin/cairn) with absolute entries: a service runs in its
+   * own directory, and {@code java -jar launcher/target/cairn.jar} gives a relative one.
+   */
+  static String classPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> !e.isEmpty())
+        .map(e -> Path.of(e).toAbsolutePath().toString())
+        .collect(Collectors.joining(File.pathSeparator));
   }
 
   /** The JVM running this demo, so the services run on the same Java. */
