@@ -7,6 +7,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -106,26 +107,39 @@ final class DemoCommand implements Callable<Integer> {
     out.println("cairn demo: starting Cairn and four services; Cairn's log: " + log);
     out.flush();
 
+    // The service JVMs boot while Cairn starts: their spans wait in their files meanwhile.
+    AllInOne.Options options = new AllInOne.Options(dir.resolve("data"), uiAddress, RETENTION,
+        List.of(), List.of());
+    DemoServices services;
+    try {
+      services = DemoServices.launch(dir.resolve("services"), options.spans());
+    } catch (IOException | RuntimeException e) {
+      err.println(command + ": cannot start the services: " + e.getMessage());
+      err.flush();
+      return CairnCommand.EXIT_PROBLEMS;
+    }
     AllInOne aio;
     try {
-      aio = AllInOne.start(new AllInOne.Options(dir.resolve("data"), uiAddress, RETENTION,
-          List.of(), List.of()));
+      aio = AllInOne.start(options);
     } catch (AllInOne.BadConfig | IOException | RuntimeException e) {
       LOG.warn("Cairn could not start: {}", e.getMessage(), e); // the stack trace, in cairn.log
       err.println(command + ": cannot start Cairn: " + e.getMessage());
       err.flush();
+      services.close();
       return CairnCommand.EXIT_PROBLEMS;
     }
-    DemoServices services;
+    URI gateway;
     try {
-      services = DemoServices.start(dir.resolve("services"), aio.options().spans());
+      services.awaitReady();
+      gateway = services.uri(DemoShop.GATEWAY);
     } catch (IOException | RuntimeException e) {
       err.println(command + ": a service could not start: " + e.getMessage());
       err.flush();
+      services.close();
       closeQuietly(aio);
       return CairnCommand.EXIT_PROBLEMS;
     }
-    DemoLoad load = DemoLoad.start(services.uri(DemoShop.GATEWAY), rate);
+    DemoLoad load = DemoLoad.start(gateway, rate);
     printStarted(out, aio, services);
 
     Thread watcher = new Thread(() -> watch(out, aio, load, t0), "demo-progress");
@@ -154,8 +168,14 @@ final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "A shop of %d services, each a JVM traced by Cairn, %d orders/s:%n",
         services.children().size(), rate);
     for (DemoServices.Child c : services.children()) {
-      out.printf(Locale.ROOT, "  %-10s %-24s pid %-7d %s%n", c.service(), c.uri(),
-          c.process().pid(), c.dir().resolve("log4j2.xml"));
+      String uri;
+      try {
+        uri = services.uri(c.service()).toString();
+      } catch (IOException e) {
+        uri = "?";
+      }
+      out.printf(Locale.ROOT, "  %-10s %-24s pid %-7d %s%n", c.service(), uri, c.process().pid(),
+          c.dir().resolve("log4j2.xml"));
     }
     out.println("Spans: " + aio.options().spans() + "/<service>   Cairn's data: "
         + aio.options().home());

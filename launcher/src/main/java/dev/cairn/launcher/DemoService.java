@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -22,12 +24,13 @@ import org.apache.logging.log4j.Logger;
  *
  * <pre>{@code
  * java -Dlog4j2.configurationFile=<dir>/log4j2.xml -cp cairn.jar dev.cairn.launcher.DemoService \
- *     orders <dir> inventory=http://127.0.0.1:40123 payments=http://127.0.0.1:40125
+ *     orders <dir> inventory=<inventory's dir> payments=<payments' dir>
  * }</pre>
  *
  * <p>It traces like any application would: {@code Cairn.openTelemetry(service)}, and a Log4j2
  * configuration with a {@code <SpanFile>} appender and {@code %traceId} in the log pattern. Once
- * its HTTP server listens on 127.0.0.1 it writes the port to {@code <dir>/ready}.
+ * the services it calls listen (their {@code ready} files), its HTTP server listens on 127.0.0.1
+ * and it writes the port to {@code <dir>/ready}.
  *
  * <p>It never outlives the demo: it exits when its standard input (a pipe from the demo) reaches
  * its end or its parent process is gone, which is what happens when the demo is killed with
@@ -36,6 +39,8 @@ import org.apache.logging.log4j.Logger;
 final class DemoService {
   /** The file the port is written to once the service listens. */
   static final String READY_FILE = "ready";
+  /** How long a service waits for those it calls, JVM start included (a loaded 2-core machine). */
+  static final long READY_TIMEOUT_SECONDS = 60;
   /** Exit status when the arguments are wrong or the server cannot start. */
   static final int EXIT_FAILED = 1;
 
@@ -43,19 +48,19 @@ final class DemoService {
 
   public static void main(String[] args) {
     if (args.length < 2) {
-      System.err.println("usage: DemoService <service> <dir> [<service>=<base uri>]...");
+      System.err.println("usage: DemoService <service> <dir> [<callee>=<callee's dir>]...");
       System.exit(EXIT_FAILED);
     }
     String service = args[0];
     Path dir = Path.of(args[1]);
-    Map<String, URI> downstream = new LinkedHashMap<>();
+    Map<String, Path> callees = new LinkedHashMap<>();
     for (int i = 2; i < args.length; i++) {
       int eq = args[i].indexOf('=');
       if (eq <= 0) {
-        System.err.println("not <service>=<base uri>: " + args[i]);
+        System.err.println("not <callee>=<callee's dir>: " + args[i]);
         System.exit(EXIT_FAILED);
       }
-      downstream.put(args[i].substring(0, eq), URI.create(args[i].substring(eq + 1)));
+      callees.put(args[i].substring(0, eq), Path.of(args[i].substring(eq + 1)));
     }
     exitWithParent(System.in, ProcessHandle.current().parent());
     Logger log = LogManager.getLogger("shop." + service);
@@ -63,10 +68,15 @@ final class DemoService {
     CairnOpenTelemetry otel = Cairn.openTelemetry(service);
     DemoShop.Running running;
     try {
+      // Every service JVM starts at once; only listening waits for the services it calls.
+      Map<String, URI> downstream = new LinkedHashMap<>();
+      for (Map.Entry<String, Path> c : callees.entrySet()) {
+        downstream.put(c.getKey(), awaitReady(c.getKey(), c.getValue()));
+      }
       running = DemoShop.serve(service, otel, downstream);
       running.start();
       writeReady(dir, running.server().port());
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | InterruptedException e) {
       log.error("{} could not start: {}", service, e.toString(), e);
       LogManager.shutdown();
       System.exit(EXIT_FAILED);
@@ -112,6 +122,26 @@ final class DemoService {
     stdin.setDaemon(true);
     stdin.start();
     parent.ifPresent(p -> p.onExit().thenRun(() -> System.exit(0)));
+  }
+
+  /** The base URI of the service in {@code dir} once it listens, if it does. */
+  static Optional<URI> ready(Path dir) throws IOException {
+    try {
+      int port = Integer.parseInt(Files.readString(dir.resolve(READY_FILE), UTF_8).strip());
+      return Optional.of(URI.create("http://" + DemoHttp.HOST + ":" + port));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static URI awaitReady(String callee, Path dir) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
+    for (Optional<URI> uri; (uri = ready(dir)).isEmpty(); Thread.sleep(25)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(callee + " did not listen within " + READY_TIMEOUT_SECONDS + " s");
+      }
+    }
+    return ready(dir).orElseThrow();
   }
 
   private static void writeReady(Path dir, int port) throws IOException {

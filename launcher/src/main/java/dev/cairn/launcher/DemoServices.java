@@ -7,7 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +21,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * The demo shop's services as child JVMs of this one ({@link DemoService}), each in
  * {@code <dir>/<service>/} with the {@code log4j2.xml} written for it, its business log and its
- * console output ({@code process.log}). Started leaves first, so that each knows the ports of the
- * services it calls; stopped with SIGTERM, then, after a bound, killed.
+ * console output ({@code process.log}). Launched all at once (a service waits for those it calls
+ * before it listens); stopped with SIGTERM, then, after a bound, killed.
  */
 final class DemoServices implements Closeable {
   private static final Logger LOG = LogManager.getLogger(DemoServices.class);
@@ -39,8 +38,8 @@ final class DemoServices implements Closeable {
   static final List<String> JVM_OPTIONS = List.of("-Xmx96m", "-XX:+UseSerialGC",
       "-XX:TieredStopAtLevel=1", "-Dlog4j2.shutdownHookEnabled=false");
 
-  /** One running service. */
-  record Child(String service, Path dir, Process process, URI uri) {}
+  /** One service's process. */
+  record Child(String service, Path dir, Process process) {}
 
   private final List<Child> children;
 
@@ -49,38 +48,52 @@ final class DemoServices implements Closeable {
   }
 
   /**
-   * Starts every service of {@link DemoShop#SERVICES}, each writing spans under
-   * {@code <spans>/<service>}, and waits until each listens.
-   *
-   * @throws IOException when a service cannot start or does not listen in time (the message
-   *     holds the end of its output); the services already started are stopped again
+   * Launches every service of {@link DemoShop#SERVICES} at once, each writing spans under
+   * {@code <spans>/<service>}; {@link #awaitReady} waits until they listen.
    */
-  static DemoServices start(Path dir, Path spans) throws IOException, InterruptedException {
-    Map<String, Process> launched = new LinkedHashMap<>();
-    Map<String, URI> ready = new LinkedHashMap<>();
+  static DemoServices launch(Path dir, Path spans) throws IOException {
+    List<Child> launched = new ArrayList<>();
     try {
-      // Leaves first: a service is launched once the services it calls listen; the JVMs of
-      // services that do not depend on each other start side by side.
       for (String service : DemoShop.SERVICES) {
-        Map<String, URI> downstream = new LinkedHashMap<>();
+        Map<String, Path> callees = new LinkedHashMap<>();
         for (String callee : DemoShop.CALLS.get(service)) {
-          downstream.put(callee, awaitReady(callee, dir, launched, ready));
+          callees.put(callee, dir.resolve(callee).toAbsolutePath());
         }
-        launched.put(service, launch(service, dir.resolve(service), spans, downstream));
+        launched.add(new Child(service, dir.resolve(service),
+            launch(service, dir.resolve(service), spans, callees)));
       }
-      List<Child> children = new ArrayList<>();
-      for (String service : DemoShop.SERVICES) {
-        URI uri = awaitReady(service, dir, launched, ready);
-        children.add(new Child(service, dir.resolve(service), launched.get(service), uri));
-      }
-      return new DemoServices(List.copyOf(children));
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      stop(new ArrayList<>(launched.values()));
+    } catch (IOException | RuntimeException e) {
+      stop(launched.stream().map(Child::process).toList());
       throw e;
+    }
+    return new DemoServices(List.copyOf(launched));
+  }
+
+  /**
+   * Waits until every service listens.
+   *
+   * @throws IOException when a service exited or did not listen in time (the message holds the
+   *     end of its output); the caller closes
+   */
+  void awaitReady() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+    for (Child c : children) {
+      while (DemoService.ready(c.dir()).isEmpty()) {
+        Path log = c.dir().resolve(PROCESS_LOG);
+        if (!c.process().isAlive()) {
+          throw new IOException(c.service() + " exited with status " + c.process().exitValue()
+              + " before it listened; the end of " + log + ":\n" + tail(log));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException(c.service() + " did not listen within " + START_TIMEOUT_SECONDS
+              + " s; the end of " + log + ":\n" + tail(log));
+        }
+        Thread.sleep(25);
+      }
     }
   }
 
-  private static Process launch(String service, Path dir, Path spans, Map<String, URI> downstream)
+  private static Process launch(String service, Path dir, Path spans, Map<String, Path> callees)
       throws IOException {
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(DemoService.READY_FILE));
@@ -96,7 +109,7 @@ final class DemoServices implements Closeable {
     command.add(DemoService.class.getName());
     command.add(service);
     command.add(dir.toAbsolutePath().toString());
-    downstream.forEach((name, uri) -> command.add(name + "=" + uri));
+    callees.forEach((name, calleeDir) -> command.add(name + "=" + calleeDir));
     Path log = dir.resolve(PROCESS_LOG);
     // stdin stays a pipe from this JVM: its end tells the service that the demo is gone.
     Process p = new ProcessBuilder(command)
@@ -125,41 +138,6 @@ final class DemoServices implements Closeable {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  private static URI awaitReady(String service, Path root, Map<String, Process> launched,
-      Map<String, URI> ready) throws IOException, InterruptedException {
-    URI known = ready.get(service);
-    if (known != null) {
-      return known;
-    }
-    URI uri = awaitReady(service, root.resolve(service), launched.get(service));
-    ready.put(service, uri);
-    return uri;
-  }
-
-  private static URI awaitReady(String service, Path dir, Process p)
-      throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-    Path ready = dir.resolve(DemoService.READY_FILE);
-    while (true) {
-      try {
-        int port = Integer.parseInt(Files.readString(ready, UTF_8).strip());
-        return URI.create("http://" + DemoHttp.HOST + ":" + port);
-      } catch (NoSuchFileException e) {
-        // not yet
-      }
-      if (!p.isAlive()) {
-        throw new IOException(service + " exited with status " + p.exitValue()
-            + " before it listened; the end of " + dir.resolve(PROCESS_LOG) + ":\n"
-            + tail(dir.resolve(PROCESS_LOG)));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException(service + " did not listen within " + START_TIMEOUT_SECONDS
-            + " s; the end of " + dir.resolve(PROCESS_LOG) + ":\n" + tail(dir.resolve(PROCESS_LOG)));
-      }
-      Thread.sleep(25);
-    }
-  }
-
   private static String tail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log, UTF_8);
@@ -173,9 +151,12 @@ final class DemoServices implements Closeable {
     return children;
   }
 
-  URI uri(String service) {
-    return children.stream().filter(c -> c.service().equals(service)).findFirst()
-        .map(Child::uri).orElseThrow();
+  /** The base URI of a service that listens. */
+  URI uri(String service) throws IOException {
+    Child child = children.stream().filter(c -> c.service().equals(service)).findFirst()
+        .orElseThrow();
+    return DemoService.ready(child.dir()).orElseThrow(
+        () -> new IllegalStateException(service + " does not listen"));
   }
 
   /** SIGTERM to every service, front first; those still running after the bound are killed. */
