@@ -14,6 +14,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,10 +55,7 @@ final class AllInOneCommand implements Callable<Integer> {
           + "span files, journal/, store/, puller-state/ and the generated pull.secret.")
   Path data;
 
-  @Option(names = "--ui", paramLabel = "<host:port>", defaultValue = "127.0.0.1:16686",
-      description = "Where the UI and its API listen (default: ${DEFAULT-VALUE}; 0.0.0.0:16686 "
-          + "for every interface; port 0: any free port).")
-  String ui;
+  @Mixin UiOption ui;
 
   @Option(names = "--retention", paramLabel = "<duration>", defaultValue = "72h",
       description = "How long traces and journal blocks are kept, like 72h or 7d (default: "
@@ -77,7 +75,7 @@ final class AllInOneCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String command = spec.qualifiedName();
-    InetSocketAddress uiAddress = address(spec.commandLine(), "--ui", ui);
+    InetSocketAddress uiAddress = ui.address(spec.commandLine());
     Duration keep;
     try {
       keep = ConfigValues.duration(retention);
@@ -122,14 +120,5 @@ final class AllInOneCommand implements Callable<Integer> {
     out.flush();
     Daemons.runUntilStopped("all-in-one", aio, stopRequested, CLOSE_TIMEOUT_SECONDS);
     return CairnCommand.EXIT_OK;
-  }
-
-  /** A {@code host:port} option, or a usage error naming it. */
-  static InetSocketAddress address(CommandLine cl, String option, String text) {
-    try {
-      return ConfigValues.hostPort(text);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cl, option + ": " + e.getMessage());
-    }
   }
 }

@@ -20,6 +20,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -65,10 +66,7 @@ final class DemoCommand implements Callable<Integer> {
           + "<dir>/data, each service's log4j2.xml and logs in <dir>/services/<service>.")
   Path dir;
 
-  @Option(names = "--ui", paramLabel = "<host:port>", defaultValue = "127.0.0.1:16686",
-      description = "Where the UI and its API listen (default: ${DEFAULT-VALUE}; port 0: any "
-          + "free port).")
-  String ui;
+  @Mixin UiOption ui;
 
   @Option(names = "--rate", paramLabel = "<n>", defaultValue = "20",
       description = "Orders per second, 1..." + MAX_RATE + " (default: ${DEFAULT-VALUE}).")
@@ -86,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--rate must be between 1 and " + MAX_RATE + ": " + rate);
     }
-    InetSocketAddress uiAddress = AllInOneCommand.address(spec.commandLine(), "--ui", ui);
+    InetSocketAddress uiAddress = ui.address(spec.commandLine());
     long t0 = System.nanoTime();
     try {
       if (DemoDirectory.prepare(dir)) {
