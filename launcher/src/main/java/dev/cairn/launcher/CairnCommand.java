@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
         PullerCommand.class,
         RecoverCommand.class,
         UiCommand.class,
+        LoadgenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {

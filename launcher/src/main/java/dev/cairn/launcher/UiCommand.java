@@ -88,7 +88,7 @@ final class UiCommand implements Callable<Integer> {
     spec.commandLine().getOut().println("cairn ui: http://" + ui.address().getHostString() + ":"
         + ui.address().getPort() + "/ (store " + cfg.storePath() + ")");
     spec.commandLine().getOut().flush();
-    Daemons.runUntilStopped("query server", ui, stopRequested, 10);
+    Daemons.runUntilStopped("ui", ui, stopRequested, 10);
     return CairnCommand.EXIT_OK;
   }
 }

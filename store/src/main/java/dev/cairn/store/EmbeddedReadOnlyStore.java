@@ -205,6 +205,15 @@ public final class EmbeddedReadOnlyStore implements SpanStore {
     return Health.ok();
   }
 
+  /** Whether the writer has created the index yet (checked now when it had not). */
+  public boolean hasIndex() {
+    try {
+      return searchers != null || openIfPresent();
+    } catch (StoreException e) {
+      return true; // there is one, it just cannot be read: check() says why
+    }
+  }
+
   /** The directory read. */
   public Path directory() {
     return dir;

@@ -33,11 +33,13 @@ class EmbeddedReadOnlyStoreTest {
       assertEquals(List.of(), ro.reader().services());
       assertFalse(ro.check().healthy());
       assertTrue(ro.check().message().contains("no index yet"), ro.check().message());
+      assertFalse(ro.hasIndex());
 
       try (EmbeddedSpanStore writer = EmbeddedSpanStore.open(storeDir)) {
         writer.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(span(1, "web")))));
         assertEquals(List.of("web"), ro.reader().services());
         assertTrue(ro.check().healthy());
+        assertTrue(ro.hasIndex());
       }
     }
   }

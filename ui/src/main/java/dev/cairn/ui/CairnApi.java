@@ -54,13 +54,8 @@ final class CairnApi {
     if (min != 0 && max != 0 && max < min) {
       throw ApiException.badRequest("'maxDuration' should be greater than 'minDuration'");
     }
-    boolean errorOnly = p.bool("errorOnly", false);
     TraceQuery q = JaegerApi.searchQuery(p.string("service"), p.string("operation"), tags, min, max,
-        range, limit);
-    if (errorOnly && !q.errorOnly()) {
-      q = new TraceQuery(q.service(), q.operation(), q.tags(), q.minDurationMicros(), q.maxDurationMicros(),
-          q.startFromMicros(), q.startToMicros(), true, q.limit());
-    }
+        range, limit, p.bool("errorOnly", false));
     return summaries(reader.findTraces(q));
   }
 

@@ -96,10 +96,13 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             keepAlive, head, started).addListener(f -> done.complete(null));
       }
     };
-    if (previous == null || previous.isDone()) {
-      submit.run();
-    } else {
+    if (previous != null && !previous.isDone()) {
       previous.thenRun(submit);
+    } else if (uri.equals("/metrics") || uri.startsWith("/metrics?")) {
+      // counters only, no store: answered here, so that a saturated server can still be watched
+      run.run();
+    } else {
+      submit.run();
     }
   }
 

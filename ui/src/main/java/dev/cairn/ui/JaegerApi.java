@@ -138,7 +138,7 @@ final class JaegerApi {
     if (min != 0 && max != 0 && max < min) {
       throw ApiException.badRequest("'maxDuration' should be greater than 'minDuration'");
     }
-    return searchQuery(service, p.string("operation"), tags, min, max, range, limit);
+    return searchQuery(service, p.string("operation"), tags, min, max, range, limit, false);
   }
 
   /**
@@ -147,10 +147,10 @@ final class JaegerApi {
    * error span.
    */
   static TraceQuery searchQuery(String service, String operation, Map<String, String> tags, long minMicros,
-      long maxMicros, Queries.Range range, int limit) {
+      long maxMicros, Queries.Range range, int limit, boolean errorOnly) {
     TraceQuery.Builder b = TraceQuery.builder().service(service).operation(operation)
         .minDurationMicros(minMicros).maxDurationMicros(maxMicros)
-        .startFromMicros(range.start()).startToMicros(range.end()).limit(limit);
+        .startFromMicros(range.start()).startToMicros(range.end()).limit(limit).errorOnly(errorOnly);
     tags.forEach((k, v) -> {
       if ((k.equals("error") && v.equals("true")) || (k.equals("otel.status_code") && v.equals("ERROR"))) {
         b.errorOnly(true);

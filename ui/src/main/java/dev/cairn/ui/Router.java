@@ -69,74 +69,53 @@ final class Router {
         "the web UI is not in this build (no " + StaticFiles.ROOT + "index.html on the class path)\n")));
   }
 
+  /** The route name of an {@code /api/…} path, or "api_unknown". */
+  static String apiRoute(List<String> path) {
+    int n = path.size();
+    boolean cairn = n >= 3 && path.get(1).equals("cairn");
+    if (cairn && n == 3 && List.of("search", "lookup", "dependencies", "status").contains(path.get(2))) {
+      return "cairn_" + path.get(2);
+    }
+    if (cairn && n == 4 && path.get(2).equals("traces")) {
+      return "cairn_trace";
+    }
+    if (cairn && n == 5 && path.get(2).equals("services")
+        && (path.get(4).equals("aggregates") || path.get(4).equals("summary"))) {
+      return "cairn_" + path.get(4);
+    }
+    if (n == 2 && List.of("services", "operations", "traces", "dependencies").contains(path.get(1))) {
+      return path.get(1);
+    }
+    if (n == 3 && path.get(1).equals("traces")) {
+      return "trace";
+    }
+    if (n == 4 && path.get(1).equals("services") && path.get(3).equals("operations")) {
+      return "service_operations";
+    }
+    return "api_unknown";
+  }
+
   private Routed api(List<String> path, Params p) {
-    String route = "api_unknown";
+    String route = apiRoute(path);
     try {
-      int n = path.size();
-      if (n >= 2 && path.get(1).equals("cairn")) {
-        String what = n >= 3 ? path.get(2) : "";
-        if (n == 4 && what.equals("traces")) {
-          route = "cairn_trace";
-          return new Routed(route, cairn.trace(path.get(3)));
-        }
-        if (n == 3) {
-          switch (what) {
-            case "search" -> {
-              route = "cairn_search";
-              return new Routed(route, cairn.search(p));
-            }
-            case "lookup" -> {
-              route = "cairn_lookup";
-              return new Routed(route, cairn.lookup(p));
-            }
-            case "dependencies" -> {
-              route = "cairn_dependencies";
-              return new Routed(route, cairn.dependencies(p));
-            }
-            case "status" -> {
-              route = "cairn_status";
-              return new Routed(route, cairn.status());
-            }
-            default -> { }
-          }
-        }
-        if (n == 5 && what.equals("services") && path.get(4).equals("aggregates")) {
-          route = "cairn_aggregates";
-          return new Routed(route, cairn.aggregates(path.get(3), p));
-        }
-        if (n == 5 && what.equals("services") && path.get(4).equals("summary")) {
-          route = "cairn_summary";
-          return new Routed(route, cairn.summary(path.get(3), p));
-        }
-      } else if (n == 2) {
-        switch (path.get(1)) {
-          case "services" -> {
-            route = "services";
-            return new Routed(route, jaeger.services());
-          }
-          case "operations" -> {
-            route = "operations";
-            return new Routed(route, jaeger.operations(p));
-          }
-          case "traces" -> {
-            route = "traces";
-            return new Routed(route, jaeger.search(p));
-          }
-          case "dependencies" -> {
-            route = "dependencies";
-            return new Routed(route, jaeger.dependencies(p));
-          }
-          default -> { }
-        }
-      } else if (n == 3 && path.get(1).equals("traces")) {
-        route = "trace";
-        return new Routed(route, jaeger.trace(path.get(2), p));
-      } else if (n == 4 && path.get(1).equals("services") && path.get(3).equals("operations")) {
-        route = "service_operations";
-        return new Routed(route, jaeger.operationNames(path.get(2)));
-      }
-      return new Routed(route, Response.error(404, "no such API endpoint: /" + Queries.shorten(String.join("/", path))
-          + " (see docs/api.md)"));
+      Response r = switch (route) {
+        case "services" -> jaeger.services();
+        case "service_operations" -> jaeger.operationNames(path.get(2));
+        case "operations" -> jaeger.operations(p);
+        case "traces" -> jaeger.search(p);
+        case "trace" -> jaeger.trace(path.get(2), p);
+        case "dependencies" -> jaeger.dependencies(p);
+        case "cairn_trace" -> cairn.trace(path.get(3));
+        case "cairn_search" -> cairn.search(p);
+        case "cairn_lookup" -> cairn.lookup(p);
+        case "cairn_dependencies" -> cairn.dependencies(p);
+        case "cairn_status" -> cairn.status();
+        case "cairn_aggregates" -> cairn.aggregates(path.get(3), p);
+        case "cairn_summary" -> cairn.summary(path.get(3), p);
+        default -> Response.error(404, "no such API endpoint: /" + Queries.shorten(String.join("/", path))
+            + " (see docs/api.md)");
+      };
+      return new Routed(route, r);
     } catch (ApiException e) {
       return new Routed(route, Response.error(e.status(), e.getMessage()));
     } catch (IllegalArgumentException e) {

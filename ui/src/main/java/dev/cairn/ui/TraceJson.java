@@ -109,7 +109,7 @@ final class TraceJson {
     if (!s.scopeVersion().isEmpty()) {
       keyValue(j, "otel.scope.version", s.scopeVersion());
     }
-    keyValue(j, "span.kind", s.kind().name().toLowerCase(Locale.ROOT));
+    keyValue(j, "span.kind", jaegerKind(s.kind()));
     if (s.status() != StatusCode.UNSET) {
       keyValue(j, "otel.status_code", s.status().name());
     }

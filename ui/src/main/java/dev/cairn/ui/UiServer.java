@@ -27,11 +27,11 @@ import org.apache.logging.log4j.Logger;
 public final class UiServer implements Closeable {
   private static final Logger LOG = LogManager.getLogger(UiServer.class);
 
-  private final SpanStore store;
+  private final EmbeddedReadOnlyStore store;
   private final PullerHealth puller;
   private final QueryServer server;
 
-  private UiServer(SpanStore store, PullerHealth puller, QueryServer server) {
+  private UiServer(EmbeddedReadOnlyStore store, PullerHealth puller, QueryServer server) {
     this.store = store;
     this.puller = puller;
     this.server = server;
@@ -43,7 +43,7 @@ public final class UiServer implements Closeable {
    * @throws IOException when the store cannot be opened or the address not bound; the message says which
    */
   public static UiServer start(UiConfig config) throws IOException {
-    SpanStore store;
+    EmbeddedReadOnlyStore store;
     try {
       store = EmbeddedReadOnlyStore.open(config.storePath());
     } catch (StoreException e) {
@@ -60,7 +60,10 @@ public final class UiServer implements Closeable {
       if (!h.healthy()) {
         facts.put("reason", h.message());
       }
-      out.add(new ComponentStatus("store", h.healthy() ? ComponentStatus.UP : ComponentStatus.DOWN, facts));
+      // before the puller's first write the store is not broken, just not there yet
+      String state = h.healthy() ? ComponentStatus.UP
+          : store.hasIndex() ? ComponentStatus.DOWN : ComponentStatus.UNKNOWN;
+      out.add(new ComponentStatus("store", state, facts));
       if (puller != null) {
         out.add(puller.latest());
       }

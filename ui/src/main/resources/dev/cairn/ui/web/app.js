@@ -1,7 +1,7 @@
 // Cairn's web UI: one page that routes on location.pathname + search, so every view has a URL
 // and the browser's back button works (History API). Views render into <main id="view">.
 
-import { api, navigate, notice, replace } from './util.js';
+import { api, h, navigate, notice, replace } from './util.js';
 import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderMap } from './map.js';
@@ -16,25 +16,32 @@ const ROUTES = [
 ];
 
 let current = null; // the view's cleanup function, if it returned one
+let routed = 0;
 
 async function route() {
-  const el = document.getElementById('view');
+  const view = document.getElementById('view');
   if (typeof current === 'function') current();
   current = null;
+  const seq = ++routed;
+  // Each view renders into its own host: a view still loading when the user moves on writes into
+  // a detached element and cannot overwrite the next view.
+  const el = h('div', { class: 'view-host' });
   const path = location.pathname.replace(/\/+$/, '') || '/';
   const params = new URLSearchParams(location.search);
   const match = ROUTES.map((r) => ({ r, m: r.re.exec(path) })).find((x) => x.m);
   document.querySelectorAll('.mainnav a').forEach((a) =>
     a.classList.toggle('active', !!match && a.dataset.view === match.r.view));
-  replace(el);
-  el.dataset.view = match ? match.r.view : 'none';
+  replace(view, el);
+  view.dataset.view = match ? match.r.view : 'none';
   if (!match) {
     document.title = 'Not found · Cairn';
     el.append(notice('error', 'No such page', `Nothing lives at ${path}.`));
     return;
   }
   try {
-    current = await match.r.render(match.m, params, el);
+    const cleanup = await match.r.render(match.m, params, el);
+    if (seq === routed) current = cleanup;
+    else if (typeof cleanup === 'function') cleanup();
   } catch (e) {
     el.append(notice('error', 'This view failed to load', e.message));
     console.error(e);

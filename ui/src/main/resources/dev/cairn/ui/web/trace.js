@@ -27,6 +27,7 @@ export async function renderTrace(el, traceId, params) {
       : notice('error', 'Could not load the trace', e.message));
     return undefined;
   }
+  if (!el.isConnected) return undefined; // the user moved on while the trace loaded
   const view = new TraceView(el, env.data, params);
   return () => view.destroy();
 }
@@ -246,7 +247,7 @@ class TraceView {
 
     const header = h('div', { class: 'wf-header' },
       h('div', { class: 'wf-name-h' }, 'Service · operation'),
-      tickVals.map((v) => h('span', { class: 'wf-tick', style: { left: pos(v / total) } }, fmtDuration(v))),
+      tickVals.map((v) => h('span', { class: 'wf-tick', style: { left: pos(v / total) } }, v === 0 ? '0' : fmtDuration(v))),
       h('span', { class: 'wf-tick wf-tick-end' }, fmtDuration(total)));
 
     this.rowsEl = h('div', { class: 'wf-rows', id: 'wf-rows' },
