@@ -266,20 +266,6 @@ final class AllInOne implements Closeable {
     return store.reader();
   }
 
-  EmbeddedSpanStore store() {
-    return store;
-  }
-
-  /** The shipper's {@code /metrics} and {@code /health}. */
-  InetSocketAddress shipperHttp() {
-    return shipper.httpAddress();
-  }
-
-  /** The puller's {@code /metrics} and {@code /health}. */
-  InetSocketAddress pullerHttp() {
-    return puller.httpAddress();
-  }
-
   /** The query server's address, with the actual port when port 0 was asked for. */
   InetSocketAddress uiAddress() {
     return ui.address();
@@ -294,14 +280,6 @@ final class AllInOne implements Closeable {
     String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress()
         ? "127.0.0.1:" + a.getPort() : ConfigValues.formatAddress(a);
     return "http://" + host + "/";
-  }
-
-  AllInOneStatus status() {
-    return status;
-  }
-
-  InetSocketAddress pullAddress() {
-    return shipper.pullAddress();
   }
 
   /**
