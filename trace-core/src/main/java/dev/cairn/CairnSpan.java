@@ -490,7 +490,8 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       Object[] a = e.overflow;
       int at = 2 * (n - FIELD_ATTRIBUTES);
       if (a == null) {
-        a = new Object[8];
+        // Room for attributes 5 to 10: HTTP server spans typically carry 8 to 10.
+        a = new Object[12];
       } else if (a.length == at) {
         a = Arrays.copyOf(a, a.length * 2);
       }
