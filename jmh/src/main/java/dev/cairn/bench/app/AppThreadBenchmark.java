@@ -4,22 +4,19 @@ import dev.cairn.Cairn;
 import dev.cairn.appender.SpanFileStats;
 import dev.cairn.appender.SpanFiles;
 import dev.cairn.bench.BenchFiles;
+import dev.cairn.bench.CountingExporter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -154,7 +151,7 @@ public class AppThreadBenchmark {
   public static class OtelSdkState {
     SdkTracerProvider provider;
     Tracer tracer;
-    final CountingExporter exporter = new CountingExporter();
+    final CountingExporter exporter = new CountingExporter(false);
     final LongAdder made = new LongAdder();
 
     @Setup(Level.Trial)
@@ -178,9 +175,9 @@ public class AppThreadBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
       provider.shutdown().join(10, TimeUnit.SECONDS);
-      long dropped = made.sum() - exporter.exported.sum();
+      long dropped = made.sum() - exporter.exported();
       System.out.printf("%notel sdk: %,d spans made, %,d exported, %,d dropped%s%n", made.sum(),
-          exporter.exported.sum(), dropped, dropped == 0 ? "" : " -- DROPS: the figure includes the drop path");
+          exporter.exported(), dropped, dropped == 0 ? "" : " -- DROPS: the figure includes the drop path");
     }
   }
 
@@ -243,16 +240,7 @@ public class AppThreadBenchmark {
   @OperationsPerInvocation(BURST)
   public void cairn(CairnState s, Shape shape, CpuTime cpu) {
     cpu.start();
-    Tracer tracer = s.tracer;
-    if (shape.rich) {
-      for (int i = 0; i < BURST; i++) {
-        richSpan(tracer);
-      }
-    } else {
-      for (int i = 0; i < BURST; i++) {
-        httpSpan(tracer);
-      }
-    }
+    burst(s.tracer, shape.rich);
     cpu.stop();
     s.made.add(BURST);
   }
@@ -273,16 +261,7 @@ public class AppThreadBenchmark {
   @OperationsPerInvocation(BURST)
   public void cairnTracerOnly(TracerOnlyState s, Shape shape, CpuTime cpu) {
     cpu.start();
-    Tracer tracer = s.tracer;
-    if (shape.rich) {
-      for (int i = 0; i < BURST; i++) {
-        richSpan(tracer);
-      }
-    } else {
-      for (int i = 0; i < BURST; i++) {
-        httpSpan(tracer);
-      }
-    }
+    burst(s.tracer, shape.rich);
     cpu.stop();
   }
 
@@ -290,16 +269,7 @@ public class AppThreadBenchmark {
   @OperationsPerInvocation(BURST)
   public void otelSdk(OtelSdkState s, Shape shape, CpuTime cpu) {
     cpu.start();
-    Tracer tracer = s.tracer;
-    if (shape.rich) {
-      for (int i = 0; i < BURST; i++) {
-        richSpan(tracer);
-      }
-    } else {
-      for (int i = 0; i < BURST; i++) {
-        httpSpan(tracer);
-      }
-    }
+    burst(s.tracer, shape.rich);
     cpu.stop();
     s.made.add(BURST);
   }
@@ -332,6 +302,19 @@ public class AppThreadBenchmark {
     for (int i = 0; i < BURST; i++) {
       long start = System.nanoTime();
       bh.consume(System.nanoTime() - start);
+    }
+  }
+
+  /** One burst of spans through the OpenTelemetry API: the same calls for every tracer. */
+  private static void burst(Tracer tracer, boolean rich) {
+    if (rich) {
+      for (int i = 0; i < BURST; i++) {
+        richSpan(tracer);
+      }
+    } else {
+      for (int i = 0; i < BURST; i++) {
+        httpSpan(tracer);
+      }
     }
   }
 
@@ -403,27 +386,6 @@ public class AppThreadBenchmark {
       }
       Thread.onSpinWait();
       java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-    }
-  }
-
-  /** Exports nowhere; counts, so the benchmark knows when the processor has caught up. */
-  static final class CountingExporter implements SpanExporter {
-    final LongAdder exported = new LongAdder();
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      exported.add(spans.size());
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
     }
   }
 }

@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (spans/s), and the two queries a user waits for, trace by ID and a business-key tag search,
  * as latency distributions (p50, p99 in the sample-time output). The store is filled with
  * {@code spans} spans first (10-span traces, 8 attributes each, one of them the business key
- * {@code order.id}); the 1M and 10M figures come from a longer measurement, see
+ * {@code order.id}: the workload of the store module's {@code EmbeddedStoreMeasurement}, on
+ * purpose, so the figures compare); the 1M and 10M figures come from that longer measurement, see
  * docs/store-embedded.md.
  *
  * <pre>
