@@ -82,7 +82,12 @@ final class EsClient implements AutoCloseable {
 
   /** Runs a call, retrying failures that can pass until {@code retryFor} is spent. */
   <T> T call(String what, Call<T> call) throws StoreException {
-    long deadline = System.nanoTime() + retryForMillis * 1_000_000L;
+    return call(what, call, retryForMillis);
+  }
+
+  /** Runs a call, retrying failures that can pass for {@code retryMillis} (0: one attempt). */
+  <T> T call(String what, Call<T> call, long retryMillis) throws StoreException {
+    long deadline = System.nanoTime() + retryMillis * 1_000_000L;
     for (int attempt = 0; ; attempt++) {
       Exception failure;
       try {
@@ -102,7 +107,7 @@ final class EsClient implements AutoCloseable {
       }
       if (System.nanoTime() >= deadline) {
         throw new StoreException("Elasticsearch at " + where + " did not accept " + what
-            + " for " + retryForMillis + " ms: " + describe(failure), failure);
+            + " for " + retryMillis + " ms: " + describe(failure), failure);
       }
       if (attempt == 0) {
         LOG.warn("Elasticsearch {} failed, retrying: {}", what, describe(failure));
@@ -165,21 +170,28 @@ final class EsClient implements AutoCloseable {
     }
   }
 
+  /** The HTTP status Elasticsearch answered with, -1 when it did not answer. */
+  static int status(Throwable e) {
+    if (e instanceof ElasticsearchException ee) {
+      return ee.status();
+    }
+    if (e instanceof TransportException te) {
+      return te.statusCode();
+    }
+    if (e instanceof ResponseException re) {
+      return re.getResponse().getStatusLine().getStatusCode();
+    }
+    return -1;
+  }
+
   static boolean retriable(int status) {
     return status == 429 || status == 502 || status == 503 || status == 504;
   }
 
   private static boolean retriable(Exception e) {
-    if (e instanceof ElasticsearchException ee) {
-      return retriable(ee.status());
-    }
-    if (e instanceof TransportException te) {
-      return te.statusCode() < 0 || retriable(te.statusCode());
-    }
-    if (e instanceof ResponseException re) {
-      return retriable(re.getResponse().getStatusLine().getStatusCode());
-    }
-    return true; // connection refused, reset, timed out: the node may come back
+    int status = status(e);
+    // no answer (connection refused, reset, timed out): the node may come back
+    return status < 0 || retriable(status);
   }
 
   private static void backOff(int attempt) throws StoreException {

@@ -38,6 +38,7 @@ public final class EsSpanStore implements SpanStore {
   private final EsIndices indices;
   private final int shards;
   private final int replicas;
+  private final long retryForMillis;
   private final EsWriter writer;
   private final EsReader reader;
   private final EsRetention retention;
@@ -48,13 +49,21 @@ public final class EsSpanStore implements SpanStore {
     indices = new EsIndices(b.indexPrefix);
     shards = b.shards;
     replicas = b.replicas;
+    retryForMillis = b.retryFor.toMillis();
     client = new EsClient(b.urls, b.username, b.password, b.retryFor.toMillis());
     writer = new EsWriter(this, client, indices, b.bulkMaxDocuments);
     reader = new EsReader(this, client, indices);
     try {
-      ensureTemplates();
+      EsTemplates.put(client, indices, shards, replicas, 0);
+      templatesPut = true;
     } catch (StoreException e) {
-      // Elasticsearch may come up after Cairn; the first write puts the templates then
+      int status = EsClient.status(e.getCause());
+      if (status == 401 || status == 403) {
+        closeQuietly(client);
+        throw new StoreException("Elasticsearch at " + b.urls + " refused the credentials"
+            + " (store.elasticsearch.username/password): " + e.getMessage(), e);
+      }
+      // Elasticsearch may come up after Cairn: the first write puts the templates, retrying
       LOG.warn("Elasticsearch store {}: index templates not put yet: {}", b.urls, e.getMessage());
     }
     retention = b.retention.isZero() ? null : new EsRetention(client, indices, b.retention);
@@ -133,6 +142,14 @@ public final class EsSpanStore implements SpanStore {
     client.close();
   }
 
+  private static void closeQuietly(EsClient client) {
+    try {
+      client.close();
+    } catch (IOException e) {
+      LOG.debug("closing the Elasticsearch client: {}", e.toString());
+    }
+  }
+
   void checkOpen() throws StoreException {
     if (closed) {
       throw new StoreException("Elasticsearch store is closed");
@@ -143,7 +160,7 @@ public final class EsSpanStore implements SpanStore {
     if (!templatesPut) {
       synchronized (this) {
         if (!templatesPut) {
-          EsTemplates.put(client, indices, shards, replicas);
+          EsTemplates.put(client, indices, shards, replicas, retryForMillis);
           templatesPut = true;
         }
       }

@@ -1,6 +1,7 @@
 package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
+import co.elastic.clients.json.JsonData;
 import dev.cairn.store.StoreException;
 import java.io.StringReader;
 
@@ -88,7 +89,7 @@ final class EsTemplates {
    * Priority 200: above Elasticsearch's built-in templates (100), so a prefix such as "logs" does
    * not collide with them.
    */
-  static void put(EsClient client, EsIndices indices, int shards, int replicas)
+  static void put(EsClient client, EsIndices indices, int shards, int replicas, long retryMillis)
       throws StoreException {
     for (String kind : EsIndices.KINDS) {
       client.call("put index template " + indices.templateName(kind), c ->
@@ -96,14 +97,14 @@ final class EsTemplates {
               .name(indices.templateName(kind))
               .indexPatterns(indices.pattern(kind))
               .priority(200L)
-              .meta("cairn.layout", co.elastic.clients.json.JsonData.of(LAYOUT))
+              .meta("cairn.layout", JsonData.of(LAYOUT))
               .template(t -> t
                   .settings(s -> s
                       .numberOfShards(Integer.toString(shards))
                       .numberOfReplicas(Integer.toString(replicas))
                       .codec("best_compression"))
                   .mappings(TypeMapping.of(m -> m.withJson(
-                      new StringReader(mapping(kind))))))));
+                      new StringReader(mapping(kind))))))), retryMillis);
     }
   }
 
