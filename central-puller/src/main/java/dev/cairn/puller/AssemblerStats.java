@@ -13,6 +13,9 @@ package dev.cairn.puller;
  * @param duplicateSpans spans dropped because the same (trace ID, span ID) was held or written
  * @param writeRetries failed store writes (each is retried after a back-off)
  * @param batchesWritten store writes that succeeded
+ * @param spansRejected spans skipped because the store refused them on their own (a batch that
+ *     kept failing was split until only they failed)
+ * @param logsRejected log lines skipped the same way
  * @param tracesHeld traces being assembled (not yet queued for the store)
  * @param spansHeld spans held, assembling or queued for the store, not yet acknowledged
  * @param logsHeld log lines held, assembling or queued, not yet acknowledged
@@ -27,6 +30,8 @@ public record AssemblerStats(
     long duplicateSpans,
     long writeRetries,
     long batchesWritten,
+    long spansRejected,
+    long logsRejected,
     int tracesHeld,
     int spansHeld,
     int logsHeld,

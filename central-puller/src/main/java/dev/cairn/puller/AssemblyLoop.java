@@ -175,6 +175,7 @@ final class AssemblyLoop implements Runnable {
       LOG.warn("the store did not acknowledge everything within {} s; the unacknowledged blocks are pulled "
           + "again at the next start (their cursors were not moved past them)", FLUSH_AT_STOP_MILLIS / 1000);
     }
+    assembler.close();
     publish();
     saveCursors();
     alive = false;

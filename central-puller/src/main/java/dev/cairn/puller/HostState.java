@@ -18,6 +18,11 @@ final class HostState {
   volatile boolean up;
   volatile boolean removed;
   volatile long lagSinceMillis;
+  /** Bytes the shipper holds beyond our next PULL, from its STATUS; 0 when caught up, -1 before the first answer or when the shipper does not say (an older one). */
+  volatile long lagBytes = -1;
+  /** Age of the oldest block not pulled yet, from the shipper's STATUS; -1 when it does not say. */
+  volatile long lagMillis = -1;
+  long lastStatusMillis;
   volatile String lastError = "";
 
   long backoffMillis;

@@ -9,6 +9,7 @@ import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.SpanStore;
 import dev.cairn.store.SpanWriter;
 import dev.cairn.store.StoreException;
+import dev.cairn.store.WriteResult;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -71,6 +72,10 @@ public final class Puller implements Closeable {
   /** How long one job run pulls before it lets another host have the thread. */
   static final long RUN_MILLIS = 10_000;
   private static final long REPEAT_MILLIS = 100;
+  /** Spans and log lines per store write at most; parts waiting for the store are merged up to it. */
+  static final int WRITE_RECORDS = 20_000;
+  /** How often a host that is behind is asked for its lag in bytes and seconds. */
+  private static final long STATUS_MILLIS = 1_000;
 
   private final PullerConfig config;
   private final byte[] secret;
@@ -155,7 +160,10 @@ public final class Puller implements Closeable {
     SpanWriter timed = batch -> {
       long t0 = System.nanoTime();
       try {
-        return store.writer().write(batch);
+        WriteResult r = store.writer().write(batch);
+        metrics.spansStored.add(r.spansStored());
+        metrics.spansAlreadyStored.add(r.spansAlreadyPresent());
+        return r;
       } catch (StoreException | RuntimeException e) {
         metrics.storeErrors.increment();
         throw e;
@@ -168,7 +176,10 @@ public final class Puller implements Closeable {
         .quietMillis(config.assemblyQuietMillis())
         .maxWaitMillis(config.assemblyMaxWaitMillis())
         .gapFetchMillis(config.assemblyGapFetchMillis())
-        .maxHeldRecords(config.assemblyMaxHeldRecords());
+        .maxHeldRecords(config.assemblyMaxHeldRecords())
+        .maxBatchRecords(WRITE_RECORDS)
+        .writeBehind(true)
+        .storeHealth(() -> store.check().healthy());
     for (PullerConfig.Host h : config.hosts()) {
       hosts.put(h.name(), new HostState(h, saved.getOrDefault(h.name(), 0L)));
     }
@@ -304,12 +315,7 @@ public final class Puller implements Closeable {
         }
         h.cursor = Math.max(h.cursor, batch.nextCursor());
         h.bytes.add(bytes);
-        long lag = h.lagBlocks();
-        if (lag <= 0) {
-          h.lagSinceMillis = 0;
-        } else if (h.lagSinceMillis == 0) {
-          h.lagSinceMillis = System.currentTimeMillis();
-        }
+        updateLag(h, c);
         h.failuresInARow = 0;
         h.backoffMillis = 0;
         bucket.take(bytes);
@@ -318,6 +324,40 @@ public final class Puller implements Closeable {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       failed(h, e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  /**
+   * Caught up: no lag. Behind: at most once a second, asks the shipper (STATUS, answered at once
+   * between two PULLs) how many bytes it holds beyond our cursor and how old the oldest of those
+   * blocks is.
+   */
+  private void updateLag(HostState h, ShipperClient c)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long now = System.currentTimeMillis();
+    if (h.lagBlocks() <= 0) {
+      h.lagSinceMillis = 0;
+      h.lagBytes = 0;
+      h.lagMillis = 0;
+      return;
+    }
+    if (h.lagSinceMillis == 0) {
+      h.lagSinceMillis = now;
+    }
+    if (now - h.lastStatusMillis < STATUS_MILLIS) {
+      return;
+    }
+    h.lastStatusMillis = now;
+    Map<String, String> status = c.status().get(30, TimeUnit.SECONDS);
+    h.lagBytes = number(status.get("lag.bytes"));
+    h.lagMillis = number(status.get("lag.millis"));
+  }
+
+  private static long number(String value) {
+    try {
+      return value == null ? -1 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

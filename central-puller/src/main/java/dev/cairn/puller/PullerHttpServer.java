@@ -151,9 +151,16 @@ final class PullerHttpServer implements Closeable {
     hostFamily(t, hs, "cairn_puller_host_lag_blocks", "gauge",
         "Blocks the shipper holds beyond the puller's next PULL (shipper lastSeq + 1 - cursor); -1 before the first answer.",
         HostState::lagBlocks);
-    hostFamily(t, hs, "cairn_puller_host_lag_seconds", "gauge",
-        "How long the host has had blocks not pulled yet (0 when caught up).",
-        h -> h.lagSinceMillis == 0 ? 0 : (now - h.lagSinceMillis) / 1000);
+    hostFamily(t, hs, "cairn_puller_host_lag_bytes", "gauge",
+        "Bytes of blocks the shipper holds beyond the puller's next PULL (from its STATUS); -1 when it does not tell.",
+        h -> h.lagBytes);
+    PrometheusText.Family lagSeconds = t.family("cairn_puller_host_lag_seconds", "gauge",
+        "Age of the oldest block not pulled yet (0 when caught up); from the shipper's STATUS, or how long the host has "
+            + "had blocks not pulled when the shipper does not tell.");
+    for (HostState h : hs) {
+      long millis = h.lagMillis >= 0 ? h.lagMillis : h.lagSinceMillis == 0 ? 0 : now - h.lagSinceMillis;
+      lagSeconds.sample(millis / 1000.0, "host", h.name());
+    }
     hostFamily(t, hs, "cairn_puller_host_cursor", "gauge", "The next sequence number pulled from the host.", h -> h.cursor);
     Map<String, Long> saved = p.assembly().savedCursors();
     hostFamily(t, hs, "cairn_puller_host_saved_cursor", "gauge",
@@ -172,6 +179,13 @@ final class PullerHttpServer implements Closeable {
     t.counter("cairn_puller_fetch_requests_total", "FETCH requests sent to shippers.", m.gapFetchRequests.sum());
     t.counter("cairn_puller_fetched_blocks_total", "Blocks received by FETCH.", m.gapFetchBlocks.sum());
     t.counter("cairn_puller_fetch_errors_total", "FETCH requests that failed.", m.gapFetchErrors.sum());
+    t.counter("cairn_puller_spans_stored_total", "Spans the store acknowledged as new.", m.spansStored.sum());
+    t.counter("cairn_puller_spans_already_stored_total",
+        "Spans the store acknowledged as already present (re-pulls after a restart).", m.spansAlreadyStored.sum());
+    t.counter("cairn_puller_spans_rejected_total",
+        "Spans skipped because the store refused them on their own (their trace IDs are logged).", a.spansRejected());
+    t.counter("cairn_puller_logs_rejected_total", "Log lines skipped because the store refused them on their own.",
+        a.logsRejected());
     t.counter("cairn_puller_store_batches_total", "Store writes that succeeded.", a.batchesWritten());
     t.counter("cairn_puller_store_errors_total", "Store writes that failed (retried with back-off).", m.storeErrors.sum());
     t.counter("cairn_puller_cursor_save_errors_total", "Failed cursor saves (retried every second).", m.cursorSaveErrors.sum());

@@ -7,6 +7,8 @@ final class PullerMetrics {
   /** Upper bounds of the store write latency buckets, seconds. */
   static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+  final LongAdder spansStored = new LongAdder();
+  final LongAdder spansAlreadyStored = new LongAdder();
   final LongAdder gapFetchRequests = new LongAdder();
   final LongAdder gapFetchBlocks = new LongAdder();
   final LongAdder gapFetchErrors = new LongAdder();

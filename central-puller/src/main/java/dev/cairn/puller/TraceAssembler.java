@@ -25,7 +25,12 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -58,9 +63,15 @@ import org.apache.logging.log4j.Logger;
  * <p><b>Writes.</b> Due traces are grouped into batches of at most {@code maxBatchRecords} spans
  * and log lines (one larger trace goes alone). A failed write ({@link StoreException} or any
  * runtime exception) keeps its batch at the head of the queue and is retried, unchanged, after an
- * exponential back-off, for ever; the store is idempotent, so a retry never duplicates. Nothing
- * after a failed batch is written before it, so a late part of a trace always lands after the part
- * before it and its note (which judges the whole trace) is the latest.
+ * exponential back-off; the store is idempotent, so a retry never duplicates. Nothing after a
+ * failed batch is written before it, so a late part of a trace always lands after the part before
+ * it and its note (which judges the whole trace) is the latest. A batch that failed {@code
+ * splitAfterFailures} times in a row while the store reports itself healthy is split in halves,
+ * down to single records, and what the store still refuses on its own while the rest goes in is
+ * skipped, counted ({@link AssemblerStats#spansRejected()}) and logged with its trace ID, so one
+ * bad record cannot hold the queue (and every cursor) for ever. By default writes happen on the
+ * assembly thread inside {@code tick()}; with {@link Builder#writeBehind} on a writer thread of the
+ * assembler's own, so assembling and storing overlap.
  *
  * <p><b>Cursors.</b> Every record is added with its origin: the host and the journal sequence of
  * the block it was decoded from. {@link #safeCursor(String)} is the position from which that host
@@ -69,7 +80,7 @@ import org.apache.logging.log4j.Logger;
  * <p><b>Threading.</b> Not thread-safe: {@code add}, {@code blockDone}, {@code tick}, {@code
  * flushAll}, {@code safeCursor} and {@code stats} are called from one thread, the puller's assembly
  * thread. Store writes happen on that thread, inside {@code tick} (and {@code add} when the memory
- * bound is reached); the gap-fetch callback runs on it too and must only hand the request on (it
+ * bound is reached), or on the write-behind thread; the gap-fetch callback runs on it too and must only hand the request on (it
  * must not call back into the assembler).
  *
  * <pre>{@code
@@ -126,8 +137,17 @@ public final class TraceAssembler {
   private long tracesFlushedEarly;
   private long gapFetchesRequested;
   private long duplicateSpans;
-  private long writeRetries;
-  private long batchesWritten;
+  private final LongAdder writeRetries = new LongAdder();
+  private final LongAdder batchesWritten = new LongAdder();
+  private final LongAdder spansRejected = new LongAdder();
+  private final LongAdder logsRejected = new LongAdder();
+  private int failuresInARow;
+  private final BooleanSupplier storeHealthy;
+  private final int splitAfterFailures;
+  /** Null: writes happen on the assembly thread; otherwise parts are handed to this writer thread. */
+  private final WriteBehind writeBehind;
+  /** Parts handed to {@link #writeBehind} and not acknowledged yet (still counted as queued). */
+  private int inFlight;
 
   private TraceAssembler(Builder b) {
     writer = b.writer;
@@ -142,6 +162,9 @@ public final class TraceAssembler {
     rememberedTraces = b.rememberedTraces;
     retryMinMillis = b.retryMinMillis;
     retryMaxMillis = b.retryMaxMillis;
+    storeHealthy = b.storeHealthy;
+    splitAfterFailures = b.splitAfterFailures;
+    writeBehind = b.writeBehind ? new WriteBehind() : null;
   }
 
   public static Builder builder(SpanWriter writer) {
@@ -169,6 +192,7 @@ public final class TraceAssembler {
       assembling.put(id, h);
     }
     h.spans.put(span.spanId(), span);
+    h.verdict = null;
     h.lastSpanMillis = now;
     if (h.late) {
       lateSpans++;
@@ -227,6 +251,7 @@ public final class TraceAssembler {
 
   /** Whether the puller may pull more: held and queued records are below the memory bound. */
   public boolean hasCapacity() {
+    collectAcks();
     return assemblingSpans + assemblingLogs + queuedSpans + queuedLogs < maxHeldRecords;
   }
 
@@ -294,13 +319,39 @@ public final class TraceAssembler {
     }
     nextAttemptAt = Long.MIN_VALUE;
     drain(now);
-    return queue.isEmpty();
+    if (writeBehind != null) {
+      // Give the writer thread a moment; the caller calls again while it wants to wait longer.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (inFlight > 0 && System.nanoTime() < deadline && writeBehind.thread.isAlive()) {
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        collectAcks();
+      }
+    }
+    return queue.isEmpty() && inFlight == 0;
+  }
+
+  /**
+   * Stops the write-behind thread, if any; parts it did not finish stay unacknowledged (their
+   * blocks hold the cursors back). Call after the last {@link #flushAll()}.
+   */
+  public void close() {
+    if (writeBehind != null) {
+      writeBehind.stop();
+      collectAcks();
+    }
   }
 
   public AssemblerStats stats() {
+    collectAcks();
     return new AssemblerStats(tracesWrittenComplete, tracesWrittenPartial, lateSpans,
-        tracesFlushedEarly, gapFetchesRequested, duplicateSpans, writeRetries, batchesWritten,
-        assembling.size(), assemblingSpans + queuedSpans, assemblingLogs + queuedLogs, queue.size());
+        tracesFlushedEarly, gapFetchesRequested, duplicateSpans, writeRetries.sum(), batchesWritten.sum(),
+        spansRejected.sum(), logsRejected.sum(),
+        assembling.size(), assemblingSpans + queuedSpans, assemblingLogs + queuedLogs, queue.size() + inFlight);
   }
 
   private void pin(Held h, String host, long seq) {
@@ -342,13 +393,25 @@ public final class TraceAssembler {
         assemblingSpans -= before - h.spans.size();
         h.late = true;
         remember(h.id, known);
+        h.verdict = null;
       }
     } catch (StoreException | RuntimeException e) {
       LOG.warn("could not read trace {} back from the store to judge it: {}", h.id, e.toString());
     }
   }
 
+  /**
+   * The verdict on a held trace, recomputed only after it changed: {@code tick()} asks about
+   * every held trace ten times a second, and most of them did not change since the last time.
+   */
   private Verdict judge(Held h) {
+    if (h.verdict == null) {
+      h.verdict = computeVerdict(h);
+    }
+    return h.verdict;
+  }
+
+  private Verdict computeVerdict(Held h) {
     Map<Long, KnownSpan> known = remembered.getOrDefault(h.id, Map.of());
     boolean root = false;
     Map<Long, List<Long>> missing = new TreeMap<>();
@@ -424,55 +487,246 @@ public final class TraceAssembler {
     remembered.put(id, spans);
     while (remembered.size() > Math.max(1, rememberedTraces)) { // the one just handed over stays
       Iterator<TraceId> eldest = remembered.keySet().iterator();
-      eldest.next();
+      Held forgotten = assembling.get(eldest.next());
+      if (forgotten != null) {
+        forgotten.verdict = null; // its verdict counted on the spans forgotten now
+      }
       eldest.remove();
     }
   }
 
   private void drain(long now) {
+    if (writeBehind != null) {
+      collectAcks();
+      while (!queue.isEmpty()) {
+        inFlight++;
+        writeBehind.submit(queue.removeFirst());
+      }
+      return;
+    }
     while (!queue.isEmpty() && now >= nextAttemptAt) {
       List<Part> parts = new ArrayList<>();
       int records = 0;
       for (Part p : queue) {
-        int size = p.spans.size() + p.logs.size();
-        if (!parts.isEmpty() && records + size > maxBatchRecords) {
+        if (!parts.isEmpty() && records + p.records() > maxBatchRecords) {
           break;
         }
         parts.add(p);
-        records += size;
+        records += p.records();
       }
-      List<StoredSpan> spans = new ArrayList<>();
-      List<LogRecord> logs = new ArrayList<>();
-      List<TraceNote> notes = new ArrayList<>();
-      for (Part p : parts) {
-        spans.addAll(p.spans);
-        logs.addAll(p.logs);
-        notes.add(p.note);
-      }
-      try {
-        writer.write(new WriteBatch(spans, logs, notes));
-      } catch (StoreException | RuntimeException e) {
-        writeRetries++;
+      if (!writeOrSplit(parts, failuresInARow)) {
+        failuresInARow++;
+        writeRetries.increment();
         backoff = backoff == 0 ? retryMinMillis : Math.min(retryMaxMillis, backoff * 2);
         nextAttemptAt = now + backoff;
-        LOG.warn("store write of {} spans and {} log lines of {} traces failed, retrying in {} ms: {}",
-            spans.size(), logs.size(), parts.size(), backoff, e.toString());
         return;
       }
+      failuresInARow = 0;
       backoff = 0;
-      batchesWritten++;
       for (Part p : parts) {
         queue.removeFirst();
-        queuedSpans -= p.spans.size();
-        queuedLogs -= p.logs.size();
-        if (p.note.complete()) {
-          tracesWrittenComplete++;
+        acknowledged(p);
+      }
+    }
+  }
+
+  /** Takes the parts the write-behind thread finished (stored or rejected). Assembly thread only. */
+  private void collectAcks() {
+    if (writeBehind == null) {
+      return;
+    }
+    for (Part p; (p = writeBehind.done.poll()) != null; ) {
+      inFlight--;
+      acknowledged(p);
+    }
+  }
+
+  private void acknowledged(Part p) {
+    queuedSpans -= p.spans.size();
+    queuedLogs -= p.logs.size();
+    if (p.note.complete()) {
+      tracesWrittenComplete++;
+    } else {
+      tracesWrittenPartial++;
+    }
+    spansRejected.add(p.rejectedSpans);
+    logsRejected.add(p.rejectedLogs);
+    for (Pin pin : p.pins) {
+      pin.cursor.held.computeIfPresent(pin.seq, (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  /**
+   * Writes the parts as one batch. When that fails for the {@code splitAfterFailures}-th time in a
+   * row, the batch is split in halves, and failing halves again, down to single spans and log
+   * lines: if some pieces are stored, the store works and the single records it still refuses are
+   * skipped (counted as rejected, their trace IDs logged), so one bad record cannot block the
+   * queue for ever. If no piece is stored the store itself is failing: nothing is skipped, and the
+   * caller retries after a back-off. A single record refused while the store reports itself
+   * healthy is skipped too. Returns whether every record is now stored or skipped.
+   */
+  private boolean writeOrSplit(List<Part> parts, int failuresSoFar) {
+    List<Unit> units = new ArrayList<>();
+    for (Part p : parts) {
+      p.spans.forEach(s -> units.add(new Unit(p, s, null)));
+      p.logs.forEach(l -> units.add(new Unit(p, null, l)));
+    }
+    Exception failure;
+    try {
+      write(units, parts);
+      return true;
+    } catch (StoreException | RuntimeException e) {
+      failure = e;
+    }
+    LOG.warn("store write of {} spans and log lines of {} traces failed ({} in a row): {}", units.size(),
+        parts.size(), failuresSoFar + 1, failure.toString());
+    if (failuresSoFar + 1 < splitAfterFailures || units.isEmpty() || !storeHealthy.getAsBoolean()) {
+      return false;
+    }
+    Split split = new Split(units.size());
+    if (units.size() > 1) {
+      bisect(units, split);
+    } else {
+      split.refused.add(units.get(0));
+    }
+    if (split.stored == 0 && (units.size() > 1 || split.gaveUp)) {
+      return false; // nothing went in: the store is failing, not a record
+    }
+    for (Unit u : split.refused) {
+      if (u.span != null) {
+        u.part.rejectedSpans++;
+        LOG.warn("the store refuses span {} of trace {} ({}, '{}') on its own; skipped: {}",
+            Ids.spanIdHex(u.span.span().spanId()), u.part.note.traceId(), u.span.span().service(),
+            u.span.span().name(), failure.toString());
+      } else {
+        u.part.rejectedLogs++;
+        LOG.warn("the store refuses a log line of trace {} on its own; skipped: {}", u.part.note.traceId(),
+            failure.toString());
+      }
+    }
+    return true;
+  }
+
+  /** How a split went. Gives up when many pieces fail and none is stored: a failing store. */
+  private static final class Split {
+    final int budget;
+    final List<Unit> refused = new ArrayList<>();
+    int stored;
+    int failed;
+    boolean gaveUp;
+
+    Split(int units) {
+      budget = 2 * (64 - Long.numberOfLeadingZeros(units)) + 2;
+    }
+  }
+
+  private void bisect(List<Unit> units, Split split) {
+    int mid = units.size() / 2;
+    for (List<Unit> half : List.of(units.subList(0, mid), units.subList(mid, units.size()))) {
+      if (split.gaveUp) {
+        return;
+      }
+      try {
+        write(half, null);
+        split.stored++;
+      } catch (StoreException | RuntimeException e) {
+        split.failed++;
+        if (split.stored == 0 && split.failed > split.budget) {
+          split.gaveUp = true;
+          return;
+        }
+        if (half.size() == 1) {
+          split.refused.add(half.get(0));
         } else {
-          tracesWrittenPartial++;
+          bisect(half, split);
         }
-        for (Pin pin : p.pins) {
-          pin.cursor.held.computeIfPresent(pin.seq, (k, n) -> n == 1 ? null : n - 1);
+      }
+    }
+  }
+
+  /** One store write of these records and the notes of their traces. */
+  private void write(List<Unit> units, List<Part> parts) throws StoreException {
+    List<StoredSpan> spans = new ArrayList<>(units.size());
+    List<LogRecord> logs = new ArrayList<>();
+    LinkedHashMap<Part, Boolean> touched = new LinkedHashMap<>();
+    for (Unit u : units) {
+      if (u.span != null) {
+        spans.add(u.span);
+      } else {
+        logs.add(u.log);
+      }
+      touched.put(u.part, Boolean.TRUE);
+    }
+    List<TraceNote> notes = new ArrayList<>();
+    for (Part p : parts != null ? parts : touched.keySet()) {
+      notes.add(p.note);
+    }
+    writer.write(new WriteBatch(spans, logs, notes));
+    batchesWritten.increment();
+  }
+
+  /**
+   * The thread that writes parts handed over by the assembly thread, in order, so that assembling
+   * and storing run at the same time. While a write runs, the next parts queue up and go together
+   * in the next write (up to {@code maxBatchRecords}): the busier the store, the larger and fewer
+   * its writes. A failed write is retried in place, after a back-off, before anything behind it.
+   */
+  private final class WriteBehind implements Runnable {
+    final LinkedBlockingQueue<Part> in = new LinkedBlockingQueue<>();
+    final ConcurrentLinkedQueue<Part> done = new ConcurrentLinkedQueue<>();
+    final Thread thread = new Thread(this, "cairn-puller-store-writer");
+    volatile boolean stopped;
+
+    WriteBehind() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void submit(Part p) {
+      in.add(p);
+    }
+
+    @Override
+    public void run() {
+      List<Part> parts = new ArrayList<>();
+      while (!stopped) {
+        try {
+          Part first = in.poll(100, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          parts.add(first);
+          int records = first.records();
+          for (Part next; (next = in.peek()) != null && records + next.records() <= maxBatchRecords; ) {
+            parts.add(in.poll());
+            records += next.records();
+          }
+          long delay = 0;
+          int failures = 0;
+          while (!writeOrSplit(parts, failures)) {
+            failures++;
+            writeRetries.increment();
+            delay = delay == 0 ? retryMinMillis : Math.min(retryMaxMillis, delay * 2);
+            Thread.sleep(delay);
+          }
+          done.addAll(parts);
+          parts.clear();
+        } catch (InterruptedException e) {
+          // stop(): what is not written stays unacknowledged, so no cursor moves past it
+          return;
+        } catch (RuntimeException e) {
+          LOG.error("the store writer failed unexpectedly; retrying: {}", e.toString(), e);
         }
+      }
+    }
+
+    void stop() {
+      stopped = true;
+      thread.interrupt();
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
@@ -487,6 +741,8 @@ public final class TraceAssembler {
     long gapRequestedAt = Long.MIN_VALUE;
     boolean late;
     boolean storeConsulted;
+    /** The last verdict; null when the trace changed since. */
+    Verdict verdict;
 
     Held(TraceId id, long now, boolean late) {
       this.id = id;
@@ -506,14 +762,37 @@ public final class TraceAssembler {
 
   private record KnownSpan(long parent, String service) {}
 
-  private record Part(List<StoredSpan> spans, List<LogRecord> logs, TraceNote note, List<Pin> pins) {}
+  /** A trace part queued for the store; the rejected counts are set by whoever writes it. */
+  private static final class Part {
+    final List<StoredSpan> spans;
+    final List<LogRecord> logs;
+    final TraceNote note;
+    final List<Pin> pins;
+    int rejectedSpans;
+    int rejectedLogs;
+
+    Part(List<StoredSpan> spans, List<LogRecord> logs, TraceNote note, List<Pin> pins) {
+      this.spans = spans;
+      this.logs = logs;
+      this.note = note;
+      this.pins = pins;
+    }
+
+    int records() {
+      return spans.size() + logs.size();
+    }
+  }
+
+  /** One span or log line of a part, when a refused batch is split. */
+  private record Unit(Part part, StoredSpan span, LogRecord log) {}
 
   private record Verdict(boolean complete, boolean root, Map<Long, List<Long>> missingParents) {}
 
   /**
    * Options of a {@link TraceAssembler}. Defaults: quiet 2 s, maximum wait 30 s, gap window 10 s,
    * 1,000,000 held records, batches of 5,000 records, 100,000 remembered traces, retries from
-   * 100 ms doubling to 30 s, the system clock, no reader, gap fetches ignored.
+   * 100 ms doubling to 30 s, split after 3 failures, a store always healthy, writes on the
+   * assembly thread, the system clock, no reader, gap fetches ignored.
    */
   public static final class Builder {
     private final SpanWriter writer;
@@ -528,6 +807,9 @@ public final class TraceAssembler {
     private int rememberedTraces = 100_000;
     private long retryMinMillis = 100;
     private long retryMaxMillis = 30_000;
+    private BooleanSupplier storeHealthy = () -> true;
+    private int splitAfterFailures = 3;
+    private boolean writeBehind;
 
     Builder(SpanWriter writer) {
       this.writer = requireNonNull(writer, "writer");
@@ -592,6 +874,31 @@ public final class TraceAssembler {
         throw new IllegalArgumentException("retryMaxMillis (" + maxMillis + ") is below retryMinMillis ("
             + minMillis + ")");
       }
+      return this;
+    }
+
+    /**
+     * Whether the store says it works (e.g. {@code () -> store.check().healthy()}): a batch is
+     * split to find a record the store refuses only while it does.
+     */
+    public Builder storeHealth(BooleanSupplier healthy) {
+      this.storeHealthy = requireNonNull(healthy, "storeHealth");
+      return this;
+    }
+
+    /** Failed writes of the same batch in a row before it is split to skip what the store refuses. */
+    public Builder splitAfterFailures(int n) {
+      this.splitAfterFailures = (int) positive(n, "splitAfterFailures");
+      return this;
+    }
+
+    /**
+     * Writes on a thread of the assembler's own ({@code cairn-puller-store-writer}) instead of
+     * inside {@code tick()}, so that assembling goes on while the store writes; parts waiting
+     * meanwhile are merged into the next write. Call {@link TraceAssembler#close()} at the end.
+     */
+    public Builder writeBehind(boolean on) {
+      this.writeBehind = on;
       return this;
     }
 

@@ -113,7 +113,12 @@ abstract class PullerFixture {
   }
 
   Puller puller(Path yaml) throws IOException {
-    Puller p = Puller.start(PullerConfig.load(yaml, List.of(), Map.of(), Map.of()));
+    return puller(yaml, List.of());
+  }
+
+  /** A puller of {@code yaml} with {@code --set} overrides. */
+  Puller puller(Path yaml, List<String> sets) throws IOException {
+    Puller p = Puller.start(PullerConfig.load(yaml, sets, Map.of(), Map.of()));
     open.add(p);
     return p;
   }
@@ -136,6 +141,41 @@ abstract class PullerFixture {
     writeFile("A", onA, 50);
     writeFile("B", onB, 50);
     return ids;
+  }
+
+  /**
+   * Writes {@code n} traces to host B's span directory whose one span's parent is nowhere; returns
+   * each trace with the missing parent's span ID.
+   */
+  Map<TraceId, Long> writeOrphans(int n) throws IOException {
+    List<Object> onB = new ArrayList<>();
+    Map<TraceId, Long> missing = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      long hi = random.nextLong();
+      long lo = random.nextLong() | 1;
+      long parent = random.nextLong() | 1;
+      onB.add(span(hi, lo, random.nextLong() | 1, parent, "svc-b", "charge", SpanKind.SERVER, BASE_MICROS + i));
+      missing.put(new TraceId(hi, lo), parent);
+    }
+    writeFile("B", onB, 50);
+    return missing;
+  }
+
+  /** A value from a shipper's /metrics. */
+  static long shipperMetric(Shipper s, String line) {
+    try {
+      String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + s.httpAddress().getPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      for (String l : text.split("\n")) {
+        if (l.startsWith(line + " ")) {
+          return (long) Double.parseDouble(l.substring(line.length() + 1));
+        }
+      }
+      return -1;
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static SpanRecord span(long hi, long lo, long id, long parent, String service, String name, SpanKind kind,

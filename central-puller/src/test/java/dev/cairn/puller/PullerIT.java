@@ -90,6 +90,67 @@ class PullerIT extends PullerFixture {
   }
 
   @Test
+  void aParentBehindItsHostsCursor_comesByFetch_andAParentNowhere_isStoredPartialNamingIt() throws Exception {
+    Shipper a = shipper("A", 0);
+    Shipper b = shipper("B", 0);
+    List<TraceId> ids = writeTraces(40);                 // A: one block of 40 roots; B: their children
+    await("A journaled its block", 30_000, () -> shipperMetric(a, "cairn_shipper_journaled_blocks_total") == 1);
+    // As if A's block had been pulled before and lost centrally: the puller resumes A after it,
+    // so the roots can only come by FETCH from A's journal.
+    Files.createDirectories(tmp.resolve("central/state"));
+    Files.writeString(tmp.resolve("central/state/cursors"), "A 2\n", UTF_8);
+    Map<TraceId, Long> orphans = writeOrphans(3);        // on B; their parents are nowhere
+    Puller p = puller(pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort(),
+        "B@127.0.0.1:" + b.pullAddress().getPort())));
+
+    await("every trace complete through FETCH", 30_000, () -> allComplete(p.store().reader(), ids));
+    assertEquals(0, metric(p, "cairn_puller_pulled_spans_total{host=\"A\"}"), "A's roots never came by PULL");
+    assertTrue(metric(p, "cairn_puller_gap_fetches_total") >= 40);
+    assertTrue(metric(p, "cairn_puller_fetched_blocks_total") >= 1);
+    assertEquals(0, metric(p, "cairn_puller_fetch_errors_total"));
+
+    SpanReader r = p.store().reader();
+    await("the orphans stored", 30_000, () -> orphans.keySet().stream().allMatch(id -> {
+      try {
+        return r.trace(id).isPresent() && !r.trace(id).get().summary().warnings().isEmpty();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }));
+    for (Map.Entry<TraceId, Long> o : orphans.entrySet()) {
+      var t = r.trace(o.getKey()).orElseThrow();
+      assertEquals(1, t.spans().size());
+      assertTrue(!t.summary().complete(), "partial: " + t.summary());
+      String expected = "parent " + dev.cairn.core.model.Ids.spanIdHex(o.getValue()) + " of span "
+          + dev.cairn.core.model.Ids.spanIdHex(t.spans().get(0).spanId()) + " never arrived";
+      assertEquals(List.of(expected), t.summary().warnings());
+    }
+    assertEquals(3, metric(p, "cairn_puller_traces_stored_total{verdict=\"partial\"}"));
+  }
+
+  @Test
+  void aHostBehind_showsItsLagInBytesAndSeconds_thenZeroOnceCaughtUp() throws Exception {
+    Shipper a = shipper("A", 0);
+    writeTraces(8_000);                                  // A: 160 blocks of roots
+    await("A journaled its blocks", 30_000, () -> shipperMetric(a, "cairn_shipper_journaled_blocks_total") == 160);
+    // Pulling slowed to 64 KB/s, 64 KB per PULL: A stays behind for a few seconds.
+    Puller p = puller(pullerYaml(List.of("A@127.0.0.1:" + a.pullAddress().getPort())),
+        List.of("pull.bytesPerSecond=64KB", "pull.maxBytes=64KB"));
+    await("A's lag known while it is behind", 20_000,
+        () -> metric(p, "cairn_puller_host_lag_bytes{host=\"A\"}") > 0 && metric(p, "cairn_puller_host_lag_blocks{host=\"A\"}") > 0);
+    long bytes = metric(p, "cairn_puller_host_lag_bytes{host=\"A\"}");
+    long journaled = shipperMetric(a, "cairn_shipper_read_bytes_total") + 160 * 36; // blocks + entry headers
+    assertTrue(bytes < journaled, "lag " + bytes + " bytes, less than all " + journaled);
+    // The blocks' newest spans ended at BASE_MICROS (November 2025): that is how old the oldest unpulled one is.
+    long expectedSeconds = (System.currentTimeMillis() * 1000 - BASE_MICROS) / 1_000_000;
+    long seconds = metric(p, "cairn_puller_host_lag_seconds{host=\"A\"}");
+    assertTrue(Math.abs(seconds - expectedSeconds) < 120, seconds + " s, expected about " + expectedSeconds);
+    await("caught up: no lag", 60_000, () -> metric(p, "cairn_puller_host_lag_blocks{host=\"A\"}") == 0
+        && metric(p, "cairn_puller_host_lag_bytes{host=\"A\"}") == 0
+        && metric(p, "cairn_puller_host_lag_seconds{host=\"A\"}") == 0);
+  }
+
+  @Test
   void aHostDownAtStart_doesNotStallTheOthers_andIsPulledOnceUp() throws Exception {
     Shipper a = shipper("A", 0);
     int portB = freePort();

@@ -366,6 +366,134 @@ class TraceAssemblerTest {
     assertEquals(1, stored(1).spans().size());
   }
 
+  @Test
+  void batchTheStoreKeepsRefusing_isSplit_theRefusedSpanSkippedAndCounted_theRestStored() throws Exception {
+    Refusing refusing = new Refusing(store.writer(), 0x666);
+    TraceAssembler a = TraceAssembler.builder(refusing).clock(() -> now[0]).quietMillis(QUIET)
+        .retryBackoff(100, 100).build();
+    a.add(span(1, 1, 0, "web"), "hostA", 1);
+    a.add(span(1, 0x666, 1, "cart"), "hostA", 1);      // the store refuses this one, always
+    a.add(span(2, 1, 0, "web"), "hostA", 2);
+    a.blockDone("hostA", 1);
+    a.blockDone("hostA", 2);
+    advance(QUIET);
+    a.tick();                                            // fails
+    advance(100);
+    a.tick();                                            // fails again
+    assertFalse(isStored(1));
+    assertEquals(0, a.stats().spansRejected());
+    assertEquals(OptionalLong.of(1), a.safeCursor("hostA"), "nothing acknowledged yet");
+    advance(100);
+    a.tick();                                            // third failure: split
+    assertEquals(1, a.stats().spansRejected());
+    assertEquals(List.of(1L), stored(1).spans().stream().map(s -> s.spanId()).toList());
+    assertTrue(isStored(2));
+    assertEquals(OptionalLong.of(3), a.safeCursor("hostA"), "the skipped span holds no cursor back");
+    assertEquals(0, a.stats().spansHeld());
+    assertEquals(2, a.stats().tracesWrittenComplete() + a.stats().tracesWrittenPartial());
+  }
+
+  @Test
+  void storeThatRefusesEverything_isNotSplitAway_nothingSkipped() throws Exception {
+    recording.failuresLeft = Integer.MAX_VALUE;
+    TraceAssembler a = assembler().retryBackoff(100, 100).build();
+    for (int t = 1; t <= 4; t++) {
+      a.add(span(t, 1, 0, "web"), "hostA", t);
+      a.add(span(t, 2, 1, "cart"), "hostA", t);
+      a.blockDone("hostA", t);
+    }
+    advance(QUIET);
+    for (int i = 0; i < 10; i++) {
+      a.tick();
+      advance(100);
+    }
+    assertEquals(0, a.stats().spansRejected());
+    assertEquals(8, a.stats().spansHeld());
+    assertEquals(OptionalLong.of(1), a.safeCursor("hostA"));
+    recording.failuresLeft = 0;                          // the store is back: everything goes in
+    a.tick();
+    assertTrue(allStored(1, 2, 3, 4));
+    assertEquals(OptionalLong.of(5), a.safeCursor("hostA"));
+  }
+
+  @Test
+  void aSingleRefusedSpan_isSkippedOnlyWhileTheStoreSaysItIsHealthy() throws Exception {
+    Refusing refusing = new Refusing(store.writer(), 0x666);
+    boolean[] healthy = {false};
+    TraceAssembler a = TraceAssembler.builder(refusing).clock(() -> now[0]).quietMillis(QUIET)
+        .retryBackoff(100, 100).storeHealth(() -> healthy[0]).build();
+    a.add(span(1, 0x666, 0, "web"), "hostA", 1);
+    a.blockDone("hostA", 1);
+    advance(QUIET);
+    for (int i = 0; i < 5; i++) {
+      a.tick();
+      advance(100);
+    }
+    assertEquals(0, a.stats().spansRejected(), "an unhealthy store: wait, skip nothing");
+    healthy[0] = true;
+    a.tick();
+    assertEquals(1, a.stats().spansRejected());
+    assertEquals(OptionalLong.of(2), a.safeCursor("hostA"));
+  }
+
+  @Test
+  void writeBehind_storesOnItsOwnThread_inOrder_andSplitsARefusedBatchToo() throws Exception {
+    Refusing refusing = new Refusing(store.writer(), 0x666);
+    TraceAssembler a = TraceAssembler.builder(refusing).clock(() -> now[0]).quietMillis(QUIET)
+        .retryBackoff(10, 10).writeBehind(true).build();
+    try {
+      for (int t = 1; t <= 50; t++) {
+        a.add(span(t, 1, 0, "web"), "hostA", t);
+        a.add(span(t, t == 7 ? 0x666 : 2, 1, "cart"), "hostA", t);
+        a.blockDone("hostA", t);
+      }
+      advance(QUIET);
+      a.tick();
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (a.stats().spansHeld() > 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, a.stats().spansHeld());
+      assertEquals(1, a.stats().spansRejected());
+      assertEquals(OptionalLong.of(51), a.safeCursor("hostA"));
+      for (int t = 1; t <= 50; t++) {
+        assertEquals(t == 7 ? 1 : 2, stored(t).spans().size(), "trace " + t);
+      }
+    } finally {
+      a.close();
+    }
+  }
+
+  private boolean allStored(long... traces) throws StoreException {
+    for (long t : traces) {
+      if (!isStored(t) || stored(t).spans().size() != 2) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Passes batches to the real store, refusing (always) every batch holding the span {@code poison}. */
+  private static final class Refusing implements SpanWriter {
+    private final SpanWriter delegate;
+    private final long poison;
+
+    Refusing(SpanWriter delegate, long poison) {
+      this.delegate = delegate;
+      this.poison = poison;
+    }
+
+    @Override
+    public WriteResult write(WriteBatch batch) throws StoreException {
+      for (StoredSpan s : batch.spans()) {
+        if (s.span().spanId() == poison) {
+          throw new StoreException("document too large (test)");
+        }
+      }
+      return delegate.write(batch);
+    }
+  }
+
   /** Passes batches to the real store, failing the first {@code failuresLeft} calls. */
   private static final class Recording implements SpanWriter {
     private final SpanWriter delegate;

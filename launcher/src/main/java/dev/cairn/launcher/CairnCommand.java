@@ -38,9 +38,12 @@ import picocli.CommandLine.Spec;
         InspectCommand.class,
         VerifyCommand.class,
         DemoCommand.class,
+        AllInOneCommand.class,
         ShipperCommand.class,
         PullerCommand.class,
         RecoverCommand.class,
+        UiCommand.class,
+        LoadgenCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class CairnCommand implements Runnable {

@@ -55,6 +55,8 @@ final class PullHandler extends ChannelInboundHandlerAdapter {
   private boolean busy;
   private boolean failing;
   private PullServer.LongPoll parked;
+  /** The next cursor of the last BATCH sent on this connection (0 before any): where its puller is. */
+  private volatile long nextCursor;
 
   PullHandler(PullServer server) {
     this.server = server;
@@ -209,6 +211,16 @@ final class PullHandler extends ChannelInboundHandlerAdapter {
 
   int version() {
     return version;
+  }
+
+  /** Any thread: a BATCH ending before {@code cursor} was composed for this connection. */
+  void served(long cursor) {
+    nextCursor = cursor;
+  }
+
+  /** Where this connection's puller is: the next cursor of its last BATCH, 0 before any. */
+  long nextCursor() {
+    return nextCursor;
   }
 
   @Override

@@ -102,6 +102,7 @@ final class PullServer implements Closeable {
   private final AtomicLong lastSeqServed = new AtomicLong();
   private final ChannelGroup channels = new DefaultChannelGroup("cairn-pull", GlobalEventExecutor.INSTANCE);
   private final Set<Journal.Reader> readers = ConcurrentHashMap.newKeySet();
+  private final JournalLedger ledger;
   private final ThreadLocal<Worker> worker = ThreadLocal.withInitial(Worker::new);
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean closed;
@@ -113,6 +114,7 @@ final class PullServer implements Closeable {
 
   private PullServer(Builder b) {
     this.journal = b.journal;
+    this.ledger = new JournalLedger(b.journal);
     this.index = b.index;
     this.secret = b.secret.clone();
     this.metrics = b.metrics;
@@ -307,7 +309,7 @@ final class PullServer implements Closeable {
   }
 
   void status(PullHandler h) {
-    submit(h, "STATUS", () -> composeStatus(h.version()));
+    submit(h, "STATUS", () -> composeStatus(h));
   }
 
   /** The connection closed: forget its parked PULL. */
@@ -441,14 +443,14 @@ final class PullServer implements Closeable {
   }
 
   private void readBatch(PullHandler h, long cursor, int maxBytes) {
-    submit(h, "PULL from " + cursor, () -> composeBatch(h.alloc(), cursor, maxBytes));
+    submit(h, "PULL from " + cursor, () -> composeBatch(h, cursor, maxBytes));
   }
 
   /** Entries from {@code cursor} into one BATCH frame: at least one entry, then while under maxBytes. */
-  private ByteBuf composeBatch(ByteBufAllocator alloc, long cursor, int maxBytes) {
+  private ByteBuf composeBatch(PullHandler h, long cursor, int maxBytes) {
     Worker w = worker.get();
     Journal.Reader reader = w.reader();
-    w.out.begin(alloc);
+    w.out.begin(h.alloc());
     boolean done = false;
     try {
       long start = reader.seek(cursor);
@@ -457,8 +459,12 @@ final class PullServer implements Closeable {
       long firstSeq = start > cursor ? start : Math.min(journal.firstSeq(), cursor);
       long next = Math.max(start, cursor);
       long blockBytes = 0;
+      // A reader sees an entry as soon as Chronicle holds it, a moment before the journal counts it
+      // in lastSeq(). Serving it then would put the puller's cursor past lastSeq() + 1, which its
+      // next PULL reads as a replaced journal (pulled again from the start): stop at lastSeq().
+      long last = journal.lastSeq();
       w.writer.beginBatch(w.out);
-      for (JournalEntry e; (e = reader.next()) != null; ) {
+      for (JournalEntry e; (e = reader.next()) != null && e.seq() <= last; ) {
         int length = e.block().remaining();
         if (w.writer.count() > 0 && w.writer.entriesBytes() + Wire.entryBytes(length) > maxBytes) {
           break;
@@ -472,9 +478,10 @@ final class PullServer implements Closeable {
         }
       }
       int count = w.writer.count();
-      int frameBytes = w.writer.finishBatch(next, firstSeq, Math.max(journal.lastSeq(), next - 1));
+      int frameBytes = w.writer.finishBatch(next, firstSeq, Math.max(last, next - 1));
       ByteBuf frame = w.out.finish();
       done = true;
+      h.served(next);
       if (count > 0) {
         lastSeqServed.accumulateAndGet(next - 1, Math::max);
         metrics.blocksServed.add(count);
@@ -555,7 +562,8 @@ final class PullServer implements Closeable {
     return Arrays.copyOf(all, unique);
   }
 
-  private StatusResult composeStatus(int version) {
+  private StatusResult composeStatus(PullHandler h) {
+    int version = h.version();
     Map<String, String> f = new LinkedHashMap<>();
     f.put("shipper.name", shipperName);
     f.put("shipper.host", hostName);
@@ -577,6 +585,19 @@ final class PullServer implements Closeable {
     f.put("pull.bytesServed", Long.toString(metrics.bytesServed.sum()));
     f.put("pull.authFailures", Long.toString(metrics.authFailures.sum()));
     f.put("pull.protocolErrors", Long.toString(metrics.protocolErrors.sum()));
+    // This connection's lag: what is left to pull after the last BATCH it was sent.
+    long cursor = h.nextCursor();
+    if (cursor > 0) {
+      JournalLedger.Lag lag = ledger.lag(worker.get().reader(), cursor);
+      f.put("lag.cursor", Long.toString(cursor));
+      f.put("lag.blocks", Long.toString(lag.blocks()));
+      f.put("lag.bytes", Long.toString(lag.bytes()));
+      f.put("lag.bytesExact", Boolean.toString(lag.exact()));
+      f.put("lag.oldestBlockMicros", Long.toString(lag.oldestBlockMicros()));
+      long ageMillis = lag.oldestBlockMicros() == 0 ? 0
+          : Math.max(0, System.currentTimeMillis() - lag.oldestBlockMicros() / 1000);
+      f.put("lag.millis", Long.toString(ageMillis));
+    }
     try {
       // The daemon's own fields (files tracked, lag, ...) come after; they cannot replace ours.
       statusFields.get().forEach(f::putIfAbsent);

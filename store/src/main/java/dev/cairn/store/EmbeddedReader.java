@@ -55,10 +55,31 @@ final class EmbeddedReader implements SpanReader {
       .comparingLong(LogRecord::timeMicros)
       .thenComparing(LogRecord::spanId, Long::compareUnsigned);
 
-  private final EmbeddedSpanStore store;
+  /** Where point-in-time searchers come from: the writing store, or a read-only opening. */
+  interface Searchers {
+    IndexSearcher acquire() throws StoreException;
+
+    void release(IndexSearcher s);
+  }
+
+  private final Searchers store;
 
   EmbeddedReader(EmbeddedSpanStore store) {
-    this.store = store;
+    this(new Searchers() {
+      @Override
+      public IndexSearcher acquire() throws StoreException {
+        return store.acquire();
+      }
+
+      @Override
+      public void release(IndexSearcher s) {
+        store.release(s);
+      }
+    });
+  }
+
+  EmbeddedReader(Searchers searchers) {
+    this.store = searchers;
   }
 
   private interface Read<T> {

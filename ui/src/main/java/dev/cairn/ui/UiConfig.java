@@ -1,0 +1,317 @@
+package dev.cairn.ui;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.cairn.core.internal.ConfigValues;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * The configuration of {@code cairn ui}: {@code ui.yaml}, then the environment
+ * ({@code CAIRN_UI_<KEY>}), then system properties ({@code -Dcairn.ui.<key>}), then
+ * {@code --set key=value}, each overriding the one before. Every key is in docs/ui-config.md.
+ *
+ * <pre>{@code
+ * UiConfig c = UiConfig.load(Path.of("ui.yaml"), List.of("http=0.0.0.0:16686"));
+ * try (UiServer ui = UiServer.start(c)) { ... }
+ * }</pre>
+ */
+public final class UiConfig {
+  /** Prefix of environment variables: {@code store.path} is {@code CAIRN_UI_STORE_PATH}. */
+  public static final String ENV_PREFIX = "CAIRN_UI_";
+  /** Prefix of system properties: {@code store.path} is {@code -Dcairn.ui.store.path}. */
+  public static final String PROPERTY_PREFIX = "cairn.ui.";
+
+  static final List<String> KEYS = List.of("http", "store.type", "store.path", "puller.health",
+      "limits.results", "limits.range", "query.threads", "query.queue");
+
+  private final InetSocketAddress http;
+  private final String storeType;
+  private final Path storePath;
+  private final URI pullerHealth;
+  private final int maxResults;
+  private final Duration maxRange;
+  private final int queryThreads;
+  private final int queryQueue;
+
+  private UiConfig(Map<String, Value> values) {
+    Typed t = new Typed(values);
+    http = t.address("http", "127.0.0.1:16686");
+    storeType = t.text("store.type").orElse("embedded");
+    if (!storeType.equals("embedded")) {
+      throw t.bad("store.type", "\"" + storeType + "\" is not supported; the only store type is embedded");
+    }
+    storePath = t.text("store.path").map(Path::of).map(p -> p.toAbsolutePath().normalize())
+        .orElseThrow(() -> new ConfigException("store.path", "", "required: the puller's store directory, e.g."
+            + " store.path: /var/lib/cairn/store in ui.yaml, " + envName("store.path") + "=… or --store <dir>"));
+    pullerHealth = t.text("puller.health").map(s -> t.url("puller.health", s)).orElse(null);
+    maxResults = (int) t.integer("limits.results", 1_000, 1, dev.cairn.store.TraceQuery.MAX_LIMIT);
+    maxRange = t.duration("limits.range", Duration.ofDays(31), Duration.ofMinutes(1), Duration.ofDays(3660));
+    queryThreads = (int) t.integer("query.threads", 4, 1, 256);
+    queryQueue = (int) t.integer("query.queue", 64, 0, 100_000);
+  }
+
+  /**
+   * Loads from {@code file} (null: none), this process's environment and system properties, and
+   * {@code sets}.
+   *
+   * @throws ConfigException naming the key and where it was set
+   */
+  public static UiConfig load(Path file, List<String> sets) {
+    Map<String, String> props = new LinkedHashMap<>();
+    System.getProperties().forEach((k, v) -> props.put(String.valueOf(k), String.valueOf(v)));
+    return load(file, sets, System.getenv(), props);
+  }
+
+  /** {@link #load(Path, List)} with the environment and system properties given. */
+  public static UiConfig load(Path file, List<String> sets, Map<String, String> env, Map<String, String> props) {
+    Map<String, Value> values = new LinkedHashMap<>();
+    if (file != null) {
+      readFile(file, values);
+    }
+    for (String var : new TreeSet<>(env.keySet())) {
+      if (var.startsWith(ENV_PREFIX)) {
+        String key = KEYS.stream().filter(k -> envName(k).equals(var)).findFirst().orElse(null);
+        if (key == null) {
+          throw unknown(var.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+              "environment variable " + var);
+        }
+        put(values, key, env.get(var), "environment variable " + var);
+      }
+    }
+    for (String prop : new TreeSet<>(props.keySet())) {
+      if (prop.startsWith(PROPERTY_PREFIX)) {
+        put(values, prop.substring(PROPERTY_PREFIX.length()), props.get(prop), "system property -D" + prop);
+      }
+    }
+    for (String set : sets) {
+      int eq = set.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("--set", "", "\"" + set + "\" is not key=value");
+      }
+      String key = set.substring(0, eq).strip();
+      put(values, key, set.substring(eq + 1), "--set " + key);
+    }
+    return new UiConfig(values);
+  }
+
+  /** The environment variable of {@code key}: dots become underscores, upper case. */
+  public static String envName(String key) {
+    return ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  /** Where the query server listens (default 127.0.0.1:16686). */
+  public InetSocketAddress http() {
+    return http;
+  }
+
+  public String storeType() {
+    return storeType;
+  }
+
+  /** The embedded store's directory, opened read-only. */
+  public Path storePath() {
+    return storePath;
+  }
+
+  /** A puller's {@code /health} URL, polled for the status page; empty when not configured. */
+  public Optional<URI> pullerHealth() {
+    return Optional.ofNullable(pullerHealth);
+  }
+
+  public int maxResults() {
+    return maxResults;
+  }
+
+  public Duration maxRange() {
+    return maxRange;
+  }
+
+  public int queryThreads() {
+    return queryThreads;
+  }
+
+  public int queryQueue() {
+    return queryQueue;
+  }
+
+  /** The effective configuration, one entry per key. */
+  public Map<String, String> describe() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("http", ConfigValues.formatAddress(http));
+    m.put("store.type", storeType);
+    m.put("store.path", storePath.toString());
+    m.put("puller.health", pullerHealth == null ? "" : pullerHealth.toString());
+    m.put("limits.results", Integer.toString(maxResults));
+    m.put("limits.range", ConfigValues.formatDuration(maxRange));
+    m.put("query.threads", Integer.toString(queryThreads));
+    m.put("query.queue", Integer.toString(queryQueue));
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    return "UiConfig" + describe();
+  }
+
+  /** A value as written, and where. */
+  private record Value(String text, String source) {}
+
+  private static void readFile(Path file, Map<String, Value> values) {
+    Path abs = file.toAbsolutePath().normalize();
+    Object doc;
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setMaxAliasesForCollections(50);
+    try (Reader r = Files.newBufferedReader(abs, UTF_8)) {
+      doc = new Yaml(new SafeConstructor(options)).load(r);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("--config", "", "configuration file " + abs + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("--config", "", "cannot read " + abs + ": " + e);
+    } catch (YAMLException e) {
+      throw new ConfigException("--config", "", abs + " is not valid YAML: " + e.getMessage());
+    }
+    if (doc == null) {
+      return;
+    }
+    if (!(doc instanceof Map<?, ?> map)) {
+      throw new ConfigException("--config", "", abs + " must be a mapping of keys to values");
+    }
+    flatten("", map, values, abs.toString());
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, Map<String, Value> values, String source) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String key = prefix + e.getKey();
+      if (e.getValue() instanceof Map<?, ?> nested) {
+        flatten(key + ".", nested, values, source);
+      } else if (e.getValue() instanceof List<?>) {
+        throw new ConfigException(key, source, "takes one value, not a list");
+      } else {
+        // YAML's own typing (ints, booleans) is undone: every key has one syntax, checked below
+        put(values, key, e.getValue() == null ? "" : String.valueOf(e.getValue()), source);
+      }
+    }
+  }
+
+  private static void put(Map<String, Value> values, String key, String text, String source) {
+    if (!KEYS.contains(key)) {
+      throw unknown(key, source);
+    }
+    if (text.isBlank()) {
+      values.remove(key); // an empty value takes back what an earlier source set
+    } else {
+      values.put(key, new Value(text.strip(), source));
+    }
+  }
+
+  private static ConfigException unknown(String key, String source) {
+    String best = KEYS.stream().min((a, b) -> ConfigValues.distance(key, a) - ConfigValues.distance(key, b))
+        .orElseThrow();
+    boolean close = ConfigValues.distance(key, best) <= Math.max(2, key.length() / 4);
+    return new ConfigException(key, source, "unknown key; " + (close ? "did you mean " + best + "?"
+        : "known keys: " + String.join(", ", KEYS)));
+  }
+
+  /** Typed reads of the merged values, each failure naming the key and its source. */
+  private record Typed(Map<String, Value> values) {
+    Optional<String> text(String key) {
+      return Optional.ofNullable(values.get(key)).map(Value::text);
+    }
+
+    ConfigException bad(String key, String problem) {
+      Value v = values.get(key);
+      return new ConfigException(key, v == null ? "" : v.source(), problem);
+    }
+
+    long integer(String key, long dflt, long min, long max) {
+      Optional<String> s = text(key);
+      if (s.isEmpty()) {
+        return dflt;
+      }
+      long n;
+      try {
+        n = Long.parseLong(s.get());
+      } catch (NumberFormatException e) {
+        throw bad(key, "\"" + s.get() + "\" is not a whole number");
+      }
+      if (n < min || n > max) {
+        throw bad(key, n + " is not in " + min + ".." + max);
+      }
+      return n;
+    }
+
+    Duration duration(String key, Duration dflt, Duration min, Duration max) {
+      Optional<String> s = text(key);
+      if (s.isEmpty()) {
+        return dflt;
+      }
+      Duration d;
+      try {
+        d = ConfigValues.duration(s.get());
+      } catch (IllegalArgumentException e) {
+        throw bad(key, e.getMessage());
+      }
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw bad(key, s.get() + " is not between " + ConfigValues.formatDuration(min) + " and "
+            + ConfigValues.formatDuration(max));
+      }
+      return d;
+    }
+
+    InetSocketAddress address(String key, String dflt) {
+      String s = text(key).orElse(dflt);
+      try {
+        return ConfigValues.hostPort(s);
+      } catch (IllegalArgumentException e) {
+        throw bad(key, e.getMessage());
+      }
+    }
+
+    URI url(String key, String s) {
+      try {
+        URI u = new URI(s);
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+          throw bad(key, "\"" + s + "\" is not an http(s) URL like http://127.0.0.1:7392/health");
+        }
+        return u;
+      } catch (URISyntaxException e) {
+        throw bad(key, "\"" + s + "\" is not a URL: " + e.getReason());
+      }
+    }
+  }
+
+  /** A configuration that cannot be run; the message names the key and where it was set. */
+  public static final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String key;
+
+    ConfigException(String key, String source, String problem) {
+      super(key + (source.isEmpty() ? "" : " (" + source + ")") + ": " + problem);
+      this.key = key;
+    }
+
+    /** The key at fault, or {@code --config} / {@code --set} for the sources themselves. */
+    public String key() {
+      return key;
+    }
+  }
+}
