@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mvn -B -o -pl store test -Dtest=EmbeddedStoreMeasurement -Dsurefire.failIfNoSpecifiedTests=false}
  * ({@code -Dspans=…} to change the size). Figures are in docs/store-embedded.md.
  */
-class EmbeddedStoreMeasurement {
+public class EmbeddedStoreMeasurement {
   private static final long T0 = 1_763_700_000_000_000L;
   private static final String[] SERVICES = {"web", "cart", "auth", "db", "payments"};
   private static final String[] ROUTES = {"/api/cart/{id}", "/api/orders/{id}", "/api/orders",
@@ -46,35 +46,10 @@ class EmbeddedStoreMeasurement {
     Random random = new Random(42);
     int perTrace = 10;
     int traces = spanCount / perTrace;
+    List<StoredSpan> all = dataSet(spanCount);
     List<TraceId> ids = new ArrayList<>(traces);
-    List<StoredSpan> all = new ArrayList<>(spanCount);
-    for (int t = 0; t < traces; t++) {
-      TraceId id = new TraceId((T0 / 1_000_000) << 32 | random.nextInt() & 0xFFFFFFFFL,
-          random.nextLong() | 1);
-      ids.add(id);
-      long start = T0 + t * 36_000L; // 10,000 traces over 6 minutes
-      long rootId = random.nextLong() | 1;
-      for (int s = 0; s < perTrace; s++) {
-        String service = s == 0 ? "web" : SERVICES[1 + random.nextInt(SERVICES.length - 1)];
-        String route = ROUTES[random.nextInt(ROUTES.length)];
-        SpanRecord span = SpanRecord.builder().traceId(id.high(), id.low())
-            .spanId(s == 0 ? rootId : random.nextLong() | 1).parentSpanId(s == 0 ? 0 : rootId)
-            .service(service).scope("io.opentelemetry.http", "2.10.0")
-            .name((s == 0 ? "GET " : "call ") + route)
-            .kind(s == 0 ? SpanKind.SERVER : SpanKind.CLIENT)
-            .startMicros(start + s * 100L).durationMicros(200 + random.nextInt(50_000))
-            .status(random.nextInt(50) == 0 ? StatusCode.ERROR : StatusCode.UNSET, "")
-            .addAttribute("http.request.method", "GET")
-            .addAttribute("http.route", route)
-            .addAttribute("url.path", route.replace("{id}", Integer.toString(random.nextInt(100_000))))
-            .addAttribute("http.response.status_code", 200L)
-            .addAttribute("url.scheme", "http")
-            .addAttribute("client.address", "10.0." + random.nextInt(4) + "." + random.nextInt(256))
-            .addAttribute("server.address", service + ".internal")
-            .addAttribute(new Attribute("order.id", Long.toString(1_000_000L + t), true))
-            .build();
-        all.add(new StoredSpan(span, s == 0 ? "" : "web"));
-      }
+    for (int i = 0; i < all.size(); i += perTrace) {
+      ids.add(TraceId.of(all.get(i).span()));
     }
 
     try (EmbeddedSpanStore store = EmbeddedSpanStore.open(dir)) {
@@ -158,6 +133,46 @@ class EmbeddedStoreMeasurement {
       System.out.printf("write, 4 threads: %,d spans in batches of 1,000: %.2f s, %,.0f spans/s%n",
           all.size(), seconds, all.size() / seconds);
     }
+  }
+
+  /**
+   * The measured data set, the same for every store measured: 10,000 traces of 10 spans over six
+   * minutes (a "web" root calling four services), 8 attributes per span, one a business key.
+   */
+  public static List<StoredSpan> dataSet(int spanCount) {
+    Random random = new Random(42);
+    int perTrace = 10;
+    int traces = spanCount / perTrace;
+    List<StoredSpan> all = new ArrayList<>(spanCount);
+    for (int t = 0; t < traces; t++) {
+      TraceId id = new TraceId((T0 / 1_000_000) << 32 | random.nextInt() & 0xFFFFFFFFL,
+          random.nextLong() | 1);
+      long start = T0 + t * 36_000L; // 10,000 traces over 6 minutes
+      long rootId = random.nextLong() | 1;
+      for (int s = 0; s < perTrace; s++) {
+        String service = s == 0 ? "web" : SERVICES[1 + random.nextInt(SERVICES.length - 1)];
+        String route = ROUTES[random.nextInt(ROUTES.length)];
+        SpanRecord span = SpanRecord.builder().traceId(id.high(), id.low())
+            .spanId(s == 0 ? rootId : random.nextLong() | 1).parentSpanId(s == 0 ? 0 : rootId)
+            .service(service).scope("io.opentelemetry.http", "2.10.0")
+            .name((s == 0 ? "GET " : "call ") + route)
+            .kind(s == 0 ? SpanKind.SERVER : SpanKind.CLIENT)
+            .startMicros(start + s * 100L).durationMicros(200 + random.nextInt(50_000))
+            .status(random.nextInt(50) == 0 ? StatusCode.ERROR : StatusCode.UNSET, "")
+            .addAttribute("http.request.method", "GET")
+            .addAttribute("http.route", route)
+            .addAttribute("url.path", route.replace("{id}", Integer.toString(random.nextInt(100_000))))
+            .addAttribute("http.response.status_code", 200L)
+            .addAttribute("url.scheme", "http")
+            .addAttribute("client.address", "10.0." + random.nextInt(4) + "." + random.nextInt(256))
+            .addAttribute("server.address", service + ".internal")
+            .addAttribute(new Attribute("order.id", Long.toString(1_000_000L + t), true))
+            .build();
+        all.add(new StoredSpan(span, s == 0 ? "" : "web"));
+      }
+    }
+
+    return all;
   }
 
   private static void print(String what, long[] nanos) {
