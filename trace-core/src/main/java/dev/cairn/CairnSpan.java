@@ -247,6 +247,9 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     Context parentContext = parentOrContext instanceof Context p ? p : Context.current();
     parentOrContext = null;
     long now = System.nanoTime();
+    TracerState ts = tracer.state;
+    // One clock conversion serves both the root trace ID's time prefix and the start time.
+    long nowEpochNanos = ts.epochNanos(now);
     Span parentSpan = Span.fromContextOrNull(parentContext);
     boolean hasParent = false;
     boolean parentSampled = false;
@@ -278,10 +281,9 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       // Time-prefixed like AWS X-Ray: epoch second, then a per-process random salt; the low half
       // is random (W3C "random" trace IDs and ratio sampling use it). Root spans of one process
       // in one second share the high half, which halves what their IDs cost on disk.
-      hi = (tracer.state.epochNanos(now) / 1_000_000_000L) << 32 | tracer.state.traceIdSalt;
+      hi = (nowEpochNanos / 1_000_000_000L) << 32 | ts.traceIdSalt;
       lo = nonZero(ThreadLocalRandom.current());
     }
-    TracerState ts = tracer.state;
     SamplingDecision decision;
     try {
       decision = ts.sampler.decide(parentContext, hasParent, parentSampled, hi, lo,
@@ -302,7 +304,7 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     }
     end = now;
     if ((c & EXPLICIT_START) == 0) {
-      startEpochNanos = ts.epochNanos(now);
+      startEpochNanos = nowEpochNanos;
     }
     if (decision == SamplingDecision.SAMPLE) {
       flags |= FLAG_SAMPLED;
