@@ -29,21 +29,49 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One object is both the span builder and the span it starts: a span costs the application one
- * allocation (plus its attribute array) instead of two. Attributes live in a flat key/value array;
- * the block encoder reads them through {@link SpanView} after {@link #end()} hands the span to the
- * sink, so nothing is copied on the application thread.
+ * allocation instead of two. The block encoder reads it through {@link SpanView} after
+ * {@link #end()} hands it to the sink, so nothing is copied on the application thread.
  *
- * <p>Span mutators lock the span (the OpenTelemetry API promises thread-safe spans; see
- * {@link #lock()}); after end every mutator is a no-op, so the encoder's reads never race with a writer. Builder methods take
- * no lock: a span builder is used by one thread (the API does not promise otherwise), and the
- * started span reaches other threads only through a hand-off that publishes it. Builder methods
- * called after {@link #startSpan()} are ignored.
+ * <p><b>Layout.</b> The object is most of what a span costs the application in allocation, so it
+ * is kept small: the first {@value #FIELD_ATTRIBUTES} attributes live in fields, not in an array;
+ * state, kind, flags and status share one int with the lock bit; one long holds the start's
+ * {@code System.nanoTime()} until the span ends and its end time afterwards; everything most
+ * spans never use (more attributes, events, links, a status message, a non-default trace state,
+ * attributes set from other threads) lives in an {@link Extras} object made on first use.
+ *
+ * <p><b>Threads.</b> The OpenTelemetry API promises thread-safe spans, yet nearly every span is
+ * used by the thread that made it. So the attributes that thread sets (the owner's attributes)
+ * are written without a lock: only the owner ever writes them, and it publishes each one by a
+ * release store of the count, which readers load with acquire. Everything else - attributes set
+ * by other threads, events, links, status, name, business keys, and {@link #end()} - takes a
+ * test-and-set lock; attributes from other threads go to a separate list that {@code end()} merges
+ * in (a key set by both keeps the other thread's value, as it does for any concurrent set). After
+ * end every mutator is a no-op, so the encoder's reads never race with a writer. Builder methods
+ * take no lock: a span builder is used by one thread, and the started span reaches other threads
+ * only through a hand-off that publishes it. Builder methods called after {@link #startSpan()}
+ * are ignored.
  */
 final class CairnSpan implements Span, SpanBuilder, SpanView {
-  private static final byte STATE_BUILDING = 0;
-  private static final byte STATE_RECORDING = 1;
-  private static final byte STATE_NOT_RECORDING = 2;
-  private static final byte STATE_ENDED = 3;
+  private static final int STATE_BUILDING = 0;
+  private static final int STATE_RECORDING = 1;
+  private static final int STATE_NOT_RECORDING = 2;
+  private static final int STATE_ENDED = 3;
+
+  // The bits of ctl.
+  private static final int LOCKED = 1;
+  private static final int STATE_SHIFT = 1;
+  private static final int STATE_MASK = 3 << STATE_SHIFT;
+  private static final int KIND_SHIFT = 3;
+  private static final int KIND_MASK = 7 << KIND_SHIFT;
+  private static final int STATUS_SHIFT = 6;
+  private static final int STATUS_MASK = 3 << STATUS_SHIFT;
+  /** SpanView's flags (sampled, remote parent), two bits. */
+  private static final int FLAGS_SHIFT = 8;
+  private static final int FLAGS_MASK = 3 << FLAGS_SHIFT;
+  private static final int EXPLICIT_START = 1 << 10;
+
+  /** Attributes kept in fields of the span itself; the rest go to {@link Extras#overflow}. */
+  static final int FIELD_ATTRIBUTES = 4;
 
   /** Boxed longs for small values (HTTP status codes, ports, counts), so setting them allocates nothing. */
   private static final Long[] SMALL_LONGS = new Long[1024];
@@ -54,119 +82,189 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     }
   }
 
-  private final CairnTracer tracer;
-  private String name;
-  // Fields are kept narrow (bytes for enums and state): this object is most of what a span costs
-  // the application in allocation.
-  private byte kind;
-  private byte state = STATE_BUILDING;
-  private byte flags;
-  private byte status;
-
-  private long traceIdHigh;
-  private long traceIdLow;
-  private long spanId;
-  private long parentSpanId;
-  private TraceState traceState;
-  private SpanContext spanContext;
-
-  private long startEpochNanos;
-  private long startNanoTime;
-  private boolean explicitStart;
-  private long endEpochNanos;
-
-  private String statusMessage = "";
-
-  /** Pairs: key (String), value (String, Boolean, Long, Double or List). */
-  private Object[] attributes;
-  private int attributeCount;
-  /** Bit i set: attribute i is a business key (only the first 32 can be). */
-  private int businessKeyBits;
-  private List<SpanEvent> events;
-  private List<SpanLink> links;
-
-  @SuppressWarnings("unused") // accessed through LOCK
-  private volatile int lockWord;
-
-  /** Builder-only: the explicit parent; {@code Context.root()} after setNoParent. */
-  private Context parent;
-
-  private static final VarHandle LOCK;
+  private static final VarHandle CTL;
+  private static final VarHandle COUNT;
+  private static final VarHandle EXTRAS;
 
   static {
     try {
-      LOCK = MethodHandles.lookup().findVarHandle(CairnSpan.class, "lockWord", int.class);
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      CTL = l.findVarHandle(CairnSpan.class, "ctl", int.class);
+      COUNT = l.findVarHandle(CairnSpan.class, "ownCount", int.class);
+      EXTRAS = l.findVarHandle(CairnSpan.class, "extras", Extras.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
+  private final CairnTracer tracer;
+  /** The thread that made the builder: the only writer of the owner's attributes. */
+  private final Thread owner;
+  private String name;
+
+  private long traceIdHigh;
+  private long traceIdLow;
+  private long spanId;
+  private long parentSpanId;
+  private long startEpochNanos;
+  /** While recording: {@code System.nanoTime()} at start. After end: the end in epoch nanos. */
+  private long end;
+
+  /** Lock bit, state, kind, status, flags, explicit start: see the constants. */
+  private int ctl;
+  /** How many of the owner's attributes are set; written by the owner with release. */
+  private int ownCount;
+  /** Builder: the explicit parent ({@code Context.root()} after setNoParent). Span: its SpanContext, made once. */
+  private Object parentOrContext;
+  /** Made on first use, under the lock (or by the builder before the span is published). */
+  private volatile Extras extras;
+
+  /** The owner's first attributes: key (a String, or a {@link BusinessKey}) and value pairs. */
+  private Object k0;
+  private Object v0;
+  private Object k1;
+  private Object v1;
+  private Object k2;
+  private Object v2;
+  private Object k3;
+  private Object v3;
+
+  /** What most spans never need. */
+  private static final class Extras {
+    /** The owner's attributes beyond the fields, pairs; written by the owner only. */
+    Object[] overflow;
+    /** Attributes set by other threads, pairs; under the lock. */
+    Object[] foreign;
+    int foreignCount;
+    /** After end, when other threads set attributes: the owner's and theirs, deduplicated. */
+    Object[] merged;
+    int mergedCount = -1;
+    TraceState traceState;
+    String statusMessage = "";
+    List<SpanEvent> events;
+    List<SpanLink> links;
+  }
+
+  /** An attribute key that the store indexes as a business key. */
+  private record BusinessKey(String key) {}
+
   CairnSpan(CairnTracer tracer, String name) {
     this.tracer = tracer;
     this.name = name;
+    this.owner = Thread.currentThread();
+  }
+
+  // ---------------------------------------------------------------- ctl
+
+  private static int state(int c) {
+    return (c & STATE_MASK) >>> STATE_SHIFT;
+  }
+
+  private static int withState(int c, int state) {
+    return (c & ~STATE_MASK) | (state << STATE_SHIFT);
+  }
+
+  private int state() {
+    return state(ctl);
+  }
+
+  /**
+   * A test-and-set lock instead of {@code synchronized}: uncontended it costs one CAS to enter and
+   * a release store to leave, where a monitor costs two CASes. The lock bit shares ctl with the
+   * state, so the holder changes both with the release store that unlocks. Critical sections are
+   * a few field writes, so a contending thread spins briefly, then yields.
+   *
+   * @return ctl as it was when locked, without the lock bit
+   */
+  private int lock() {
+    int spins = 0;
+    while (true) {
+      int c = (int) CTL.getVolatile(this);
+      if ((c & LOCKED) == 0 && CTL.compareAndSet(this, c, c | LOCKED)) {
+        return c;
+      }
+      if (++spins < 100) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+  }
+
+  /** Unlocks, leaving ctl at {@code c} (whose state, status and flags the holder may have changed). */
+  private void unlock(int c) {
+    CTL.setRelease(this, c & ~LOCKED);
   }
 
   // ---------------------------------------------------------------- SpanBuilder
 
   @Override
   public CairnSpan setParent(Context context) {
-    if (state == STATE_BUILDING && context != null) {
-      parent = context;
+    if (state() == STATE_BUILDING && context != null) {
+      parentOrContext = context;
     }
     return this;
   }
 
   @Override
   public CairnSpan setNoParent() {
-    if (state == STATE_BUILDING) {
-      parent = Context.root();
+    if (state() == STATE_BUILDING) {
+      parentOrContext = Context.root();
     }
     return this;
   }
 
   @Override
   public CairnSpan setSpanKind(io.opentelemetry.api.trace.SpanKind spanKind) {
-    if (state == STATE_BUILDING && spanKind != null) {
-      kind = (byte) (switch (spanKind) {
+    if (state() == STATE_BUILDING && spanKind != null) {
+      int k = (switch (spanKind) {
         case SERVER -> SpanKind.SERVER;
         case CLIENT -> SpanKind.CLIENT;
         case PRODUCER -> SpanKind.PRODUCER;
         case CONSUMER -> SpanKind.CONSUMER;
         default -> SpanKind.INTERNAL;
       }).ordinal();
+      ctl = (ctl & ~KIND_MASK) | (k << KIND_SHIFT);
     }
     return this;
   }
 
   @Override
   public CairnSpan setStartTimestamp(long startTimestamp, TimeUnit unit) {
-    if (state == STATE_BUILDING && startTimestamp > 0 && unit != null) {
+    if (state() == STATE_BUILDING && startTimestamp > 0 && unit != null) {
       startEpochNanos = unit.toNanos(startTimestamp);
-      explicitStart = true;
+      ctl |= EXPLICIT_START;
     }
     return this;
   }
 
   @Override
   public Span startSpan() {
-    if (state != STATE_BUILDING) {
+    int c = ctl;
+    if (state(c) != STATE_BUILDING) {
       return this;
     }
-    Context parentContext = parent != null ? parent : Context.current();
-    parent = null;
+    Context parentContext = parentOrContext instanceof Context p ? p : Context.current();
+    parentOrContext = null;
     long now = System.nanoTime();
+    TracerState ts = tracer.state;
+    // One clock conversion serves both the root trace ID's time prefix and the start time.
+    long nowEpochNanos = ts.epochNanos(now);
     Span parentSpan = Span.fromContextOrNull(parentContext);
     boolean hasParent = false;
     boolean parentSampled = false;
+    int flags = 0;
+    TraceState traceState = null;
     long hi;
     long lo;
     if (parentSpan instanceof CairnSpan p && p.spanId != 0) {
       hasParent = true;
       hi = p.traceIdHigh;
       lo = p.traceIdLow;
-      parentSampled = (p.flags & FLAG_SAMPLED) != 0;
+      parentSampled = (p.flags() & FLAG_SAMPLED) != 0;
       parentSpanId = p.spanId;
-      traceState = p.traceState;
+      Extras pe = p.extras;
+      traceState = pe == null ? null : pe.traceState;
     } else if (parentSpan != null && parentSpan.getSpanContext().isValid()) {
       SpanContext psc = parentSpan.getSpanContext();
       hasParent = true;
@@ -183,64 +281,69 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       // Time-prefixed like AWS X-Ray: epoch second, then a per-process random salt; the low half
       // is random (W3C "random" trace IDs and ratio sampling use it). Root spans of one process
       // in one second share the high half, which halves what their IDs cost on disk.
-      hi = (tracer.state.epochNanos(now) / 1_000_000_000L) << 32 | tracer.state.traceIdSalt;
+      hi = (nowEpochNanos / 1_000_000_000L) << 32 | ts.traceIdSalt;
       lo = nonZero(ThreadLocalRandom.current());
     }
-    TracerState ts = tracer.state;
     SamplingDecision decision;
     try {
       decision = ts.sampler.decide(parentContext, hasParent, parentSampled, hi, lo,
-          tracer.scopeName, name, kind());
+          tracer.scopeName, name, SpanKind.ofCode((c & KIND_MASK) >>> KIND_SHIFT));
     } catch (RuntimeException e) {
       // A broken sampler must not break the application: keep the trace going unsampled.
       decision = SamplingDecision.DROP;
     }
     if (decision == SamplingDecision.OFF) {
-      state = STATE_ENDED;
+      ctl = withState(c, STATE_ENDED);
       return hasParent ? Span.wrap(parentSpan.getSpanContext()) : Span.getInvalid();
     }
     traceIdHigh = hi;
     traceIdLow = lo;
     spanId = nonZero(ThreadLocalRandom.current());
-    if (traceState == null) {
-      traceState = TraceState.getDefault();
+    if (traceState != null && !traceState.isEmpty()) {
+      extrasUnpublished().traceState = traceState;
     }
-    startNanoTime = now;
-    if (!explicitStart) {
-      startEpochNanos = ts.epochNanos(now);
+    end = now;
+    if ((c & EXPLICIT_START) == 0) {
+      startEpochNanos = nowEpochNanos;
     }
     if (decision == SamplingDecision.SAMPLE) {
       flags |= FLAG_SAMPLED;
-      state = STATE_RECORDING;
+      c = withState(c, STATE_RECORDING);
     } else {
-      state = STATE_NOT_RECORDING;
-      attributes = null;
-      attributeCount = 0;
-      events = null;
-      links = null;
+      c = withState(c, STATE_NOT_RECORDING);
+      ownCount = 0;
+      k0 = v0 = k1 = v1 = k2 = v2 = k3 = v3 = null;
+      Extras e = extras;
+      if (e != null) {
+        TraceState keep = e.traceState;
+        extras = null;
+        if (keep != null) {
+          extrasUnpublished().traceState = keep;
+        }
+      }
     }
+    ctl = (c & ~FLAGS_MASK) | (flags << FLAGS_SHIFT);
     return this;
   }
 
-  /**
-   * A test-and-set lock instead of {@code synchronized}: uncontended (the normal case, one thread
-   * per span) it costs one CAS to enter and a release store to leave, where a monitor costs two
-   * CASes; on this kind of machine that is about 35 ns per span of 4 attributes. Critical sections
-   * are a few field writes, so a contending thread spins briefly, then yields.
-   */
-  private void lock() {
-    int spins = 0;
-    while (!LOCK.compareAndSet(this, 0, 1)) {
-      if (++spins < 100) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield();
-      }
+  /** The extras of a span not yet published (builder phase, on the builder's thread). */
+  private Extras extrasUnpublished() {
+    Extras e = extras;
+    if (e == null) {
+      e = new Extras();
+      extras = e;
     }
+    return e;
   }
 
-  private void unlock() {
-    LOCK.setRelease(this, 0);
+  /** The extras, made if needed; the caller holds the lock. */
+  private Extras extrasLocked() {
+    Extras e = extras;
+    if (e == null) {
+      e = new Extras();
+      EXTRAS.setRelease(this, e);
+    }
+    return e;
   }
 
   private static long nonZero(ThreadLocalRandom r) {
@@ -253,7 +356,7 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
 
   // ---------------------------------------------------------------- attributes (both roles)
 
-  private boolean mutable() {
+  private static boolean mutable(int state) {
     return state == STATE_BUILDING || state == STATE_RECORDING;
   }
 
@@ -336,44 +439,201 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
   }
 
   private void put(String key, Object value, boolean businessKey) {
-    lock();
-    try {
-      put0(key, value, businessKey);
-    } finally {
-      unlock();
-    }
-  }
-
-  private void put0(String key, Object value, boolean businessKey) {
-    if (!mutable() || key.isEmpty()) {
+    if (key.isEmpty()) {
       return;
     }
-    boolean bk = businessKey || tracer.state.businessKeys.contains(key);
-    Object[] a = attributes;
-    for (int i = 0; i < attributeCount; i++) {
-      Object k = a[2 * i];
-      if (k == key || k.equals(key)) {
-        a[2 * i + 1] = value;
-        if (bk && i < 32) {
-          businessKeyBits |= 1 << i;
+    TracerState ts = tracer.state;
+    boolean bk = businessKey || ts.hasBusinessKeys && ts.businessKeys.contains(key);
+    if (Thread.currentThread() == owner && !bk) {
+      Extras e = extras;
+      // Once another thread has set attributes, the owner goes through the lock too, so that a
+      // key set by both ends with the value set last.
+      if (e == null || e.foreignCount == 0) {
+        if (mutable(state())) {
+          putOwn(key, value, false, false);
         }
         return;
       }
     }
-    if (attributeCount >= tracer.state.maxAttributes) {
+    int c = lock();
+    try {
+      if (!mutable(state(c))) {
+        return;
+      }
+      if (Thread.currentThread() == owner) {
+        if (!replaceForeign(key, value, bk)) {
+          putOwn(key, value, bk, true);
+        }
+      } else {
+        putForeign(key, value, bk);
+      }
+    } finally {
+      unlock(c);
+    }
+  }
+
+  /** Sets one of the owner's attributes; only ever called on the owner's thread. */
+  private void putOwn(String key, Object value, boolean bk, boolean locked) {
+    int n = ownCount;
+    int i = indexOf(key, n);
+    if (i >= 0) {
+      setOwn(i, bk ? new BusinessKey(key) : ownKey(i), value);
       return;
     }
+    Extras e = extras;
+    if (n + (e == null ? 0 : e.foreignCount) >= tracer.state.maxAttributes) {
+      return;
+    }
+    Object k = bk ? new BusinessKey(key) : key;
+    if (n >= FIELD_ATTRIBUTES) {
+      if (e == null && (e = locked ? extrasLocked() : extrasForOwner()) == null) {
+        return;
+      }
+      Object[] a = e.overflow;
+      int at = 2 * (n - FIELD_ATTRIBUTES);
+      if (a == null) {
+        // Room for attributes 5 to 10: HTTP server spans typically carry 8 to 10.
+        a = new Object[12];
+      } else if (a.length == at) {
+        a = Arrays.copyOf(a, a.length * 2);
+      }
+      a[at] = k;
+      a[at + 1] = value;
+      e.overflow = a;
+    } else {
+      setOwn(n, k, value);
+    }
+    // Publishes the attribute to any thread that reads the count with acquire.
+    COUNT.setRelease(this, n + 1);
+  }
+
+  /** The extras for the owner's attribute overflow, made under the lock; null once ended. */
+  private Extras extrasForOwner() {
+    int c = lock();
+    try {
+      return mutable(state(c)) ? extrasLocked() : null;
+    } finally {
+      unlock(c);
+    }
+  }
+
+  private int indexOf(String key, int n) {
+    int h = key.hashCode();
+    for (int i = 0; i < n; i++) {
+      Object k = ownKey(i);
+      if (k == key) {
+        return i;
+      }
+      String s = k instanceof String str ? str : ((BusinessKey) k).key();
+      if (s.hashCode() == h && s.equals(key)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private Object ownKey(int i) {
+    switch (i) {
+      case 0: return k0;
+      case 1: return k1;
+      case 2: return k2;
+      case 3: return k3;
+      default: return extras.overflow[2 * (i - FIELD_ATTRIBUTES)];
+    }
+  }
+
+  private Object ownValue(int i) {
+    switch (i) {
+      case 0: return v0;
+      case 1: return v1;
+      case 2: return v2;
+      case 3: return v3;
+      default: return extras.overflow[2 * (i - FIELD_ATTRIBUTES) + 1];
+    }
+  }
+
+  private void setOwn(int i, Object k, Object v) {
+    switch (i) {
+      case 0 -> { k0 = k; v0 = v; }
+      case 1 -> { k1 = k; v1 = v; }
+      case 2 -> { k2 = k; v2 = v; }
+      case 3 -> { k3 = k; v3 = v; }
+      default -> {
+        Object[] a = extras.overflow;
+        a[2 * (i - FIELD_ATTRIBUTES)] = k;
+        a[2 * (i - FIELD_ATTRIBUTES) + 1] = v;
+      }
+    }
+  }
+
+  /** Under the lock: updates a key another thread set, if there is one. */
+  private boolean replaceForeign(String key, Object value, boolean bk) {
+    Extras e = extras;
+    if (e == null || e.foreignCount == 0) {
+      return false;
+    }
+    int i = foreignIndexOf(e, key);
+    if (i < 0) {
+      return false;
+    }
+    if (bk) {
+      e.foreign[2 * i] = new BusinessKey(key);
+    }
+    e.foreign[2 * i + 1] = value;
+    return true;
+  }
+
+  /** Under the lock, on a thread other than the owner. */
+  private void putForeign(String key, Object value, boolean bk) {
+    Extras e = extrasLocked();
+    if (replaceForeign(key, value, bk)) {
+      return;
+    }
+    if ((int) COUNT.getAcquire(this) + e.foreignCount >= tracer.state.maxAttributes) {
+      return;
+    }
+    Object[] a = e.foreign;
+    int at = 2 * e.foreignCount;
     if (a == null) {
-      a = attributes = new Object[8];
-    } else if (a.length == 2 * attributeCount) {
-      a = attributes = Arrays.copyOf(a, a.length * 2);
+      a = e.foreign = new Object[8];
+    } else if (a.length == at) {
+      a = e.foreign = Arrays.copyOf(a, a.length * 2);
     }
-    a[2 * attributeCount] = key;
-    a[2 * attributeCount + 1] = value;
-    if (bk && attributeCount < 32) {
-      businessKeyBits |= 1 << attributeCount;
+    a[at] = bk ? new BusinessKey(key) : key;
+    a[at + 1] = value;
+    e.foreignCount++;
+  }
+
+  private static int foreignIndexOf(Extras e, String key) {
+    for (int i = 0; i < e.foreignCount; i++) {
+      Object k = e.foreign[2 * i];
+      String s = k instanceof String str ? str : ((BusinessKey) k).key();
+      if (s.equals(key)) {
+        return i;
+      }
     }
-    attributeCount++;
+    return -1;
+  }
+
+  /**
+   * Under the lock, at end, when other threads set attributes: the owner's attributes whose key
+   * no other thread set, then the other threads' ones. Reads the owner's count with acquire, so a
+   * racing owner's half-written attribute is not taken.
+   */
+  private void merge(Extras e) {
+    int n = (int) COUNT.getAcquire(this);
+    Object[] m = new Object[2 * (n + e.foreignCount)];
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+      Object k = ownKey(i);
+      if (foreignIndexOf(e, k instanceof String s ? s : ((BusinessKey) k).key()) < 0) {
+        m[out++] = k;
+        m[out++] = ownValue(i);
+      }
+    }
+    System.arraycopy(e.foreign, 0, m, out, 2 * e.foreignCount);
+    e.merged = m;
+    e.mergedCount = out / 2 + e.foreignCount;
   }
 
   // ---------------------------------------------------------------- links (both roles)
@@ -391,18 +651,19 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     String t = context.getTraceId();
     SpanLink link = new SpanLink(Ids.parseHexLong(t, 0), Ids.parseHexLong(t, 16),
         Ids.parseHexLong(context.getSpanId(), 0), convert(linkAttributes));
-    lock();
+    int c = lock();
     try {
-      if (mutable()) {
-        if (links == null) {
-          links = new ArrayList<>(2);
+      if (mutable(state(c))) {
+        Extras e = extrasLocked();
+        if (e.links == null) {
+          e.links = new ArrayList<>(2);
         }
-        if (links.size() < tracer.state.maxLinks) {
-          links.add(link);
+        if (e.links.size() < tracer.state.maxLinks) {
+          e.links.add(link);
         }
       }
     } finally {
-      unlock();
+      unlock(c);
     }
     return this;
   }
@@ -429,57 +690,59 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
   }
 
   private CairnSpan addEventMicros(String eventName, Attributes eventAttributes, long micros) {
-    if (eventName == null || state != STATE_RECORDING) {
+    if (eventName == null || state() != STATE_RECORDING) {
       return this;
     }
-    SpanEvent event = new SpanEvent(micros, eventName, convert(eventAttributes));
-    lock();
+    addEvent(new SpanEvent(micros, eventName, convert(eventAttributes)));
+    return this;
+  }
+
+  private void addEvent(SpanEvent event) {
+    int c = lock();
     try {
-      if (state == STATE_RECORDING) {
-        if (events == null) {
-          events = new ArrayList<>(2);
+      if (state(c) == STATE_RECORDING) {
+        Extras e = extrasLocked();
+        if (e.events == null) {
+          e.events = new ArrayList<>(2);
         }
-        if (events.size() < tracer.state.maxEvents) {
-          events.add(event);
+        if (e.events.size() < tracer.state.maxEvents) {
+          e.events.add(event);
         }
       }
     } finally {
-      unlock();
+      unlock(c);
     }
-    return this;
   }
 
   @Override
   public CairnSpan setStatus(io.opentelemetry.api.trace.StatusCode code, String description) {
-    lock();
+    if (code == null || code == io.opentelemetry.api.trace.StatusCode.UNSET) {
+      return this;
+    }
+    int c = lock();
     try {
-      return setStatus0(code, description);
+      if (state(c) != STATE_RECORDING || status(c) == StatusCode.OK.ordinal()) {
+        return this;
+      }
+      StatusCode to = code == io.opentelemetry.api.trace.StatusCode.OK ? StatusCode.OK : StatusCode.ERROR;
+      String message = to == StatusCode.ERROR && description != null ? description : "";
+      if (!message.isEmpty() || extras != null) {
+        extrasLocked().statusMessage = message;
+      }
+      c = (c & ~STATUS_MASK) | (to.ordinal() << STATUS_SHIFT);
+      return this;
     } finally {
-      unlock();
+      unlock(c);
     }
   }
 
-  private CairnSpan setStatus0(io.opentelemetry.api.trace.StatusCode code, String description) {
-    if (state != STATE_RECORDING || code == null || status == StatusCode.OK.ordinal()) {
-      return this;
-    }
-    switch (code) {
-      case OK -> {
-        status = (byte) StatusCode.OK.ordinal();
-        statusMessage = "";
-      }
-      case ERROR -> {
-        status = (byte) StatusCode.ERROR.ordinal();
-        statusMessage = description == null ? "" : description;
-      }
-      default -> { }
-    }
-    return this;
+  private static int status(int c) {
+    return (c & STATUS_MASK) >>> STATUS_SHIFT;
   }
 
   @Override
   public CairnSpan recordException(Throwable exception, Attributes additional) {
-    if (exception == null || state != STATE_RECORDING) {
+    if (exception == null || state() != STATE_RECORDING) {
       return this;
     }
     StringWriter trace = new StringWriter();
@@ -491,55 +754,43 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     }
     attrs.add(Attribute.of("exception.stacktrace", trace.toString()));
     attrs.addAll(convert(additional));
-    SpanEvent event = new SpanEvent(nowEpochNanos() / 1000, "exception", attrs);
-    lock();
-    try {
-      if (state == STATE_RECORDING) {
-        if (events == null) {
-          events = new ArrayList<>(2);
-        }
-        if (events.size() < tracer.state.maxEvents) {
-          events.add(event);
-        }
-      }
-    } finally {
-      unlock();
-    }
+    addEvent(new SpanEvent(nowEpochNanos() / 1000, "exception", attrs));
     return this;
   }
 
   @Override
   public CairnSpan updateName(String newName) {
-    lock();
-    try {
-      return updateName0(newName);
-    } finally {
-      unlock();
+    if (newName == null || newName.isEmpty()) {
+      return this;
     }
-  }
-
-  private CairnSpan updateName0(String newName) {
-    if (mutable() && newName != null && !newName.isEmpty()) {
-      name = newName;
+    int c = lock();
+    try {
+      if (mutable(state(c))) {
+        name = newName;
+      }
+    } finally {
+      unlock(c);
     }
     return this;
   }
 
   @Override
   public void end() {
-    lock();
+    // Read before the lock: the end is when the caller called, not when it got the lock.
+    long nanoTime = System.nanoTime();
+    int c = lock();
     try {
-      if (state != STATE_RECORDING) {
-        if (state == STATE_NOT_RECORDING) {
-          state = STATE_ENDED;
+      if (!ending(c)) {
+        if (state(c) == STATE_NOT_RECORDING) {
+          c = withState(c, STATE_ENDED);
         }
         return;
       }
-      endEpochNanos = explicitStart ? nowEpochNanos()
-          : startEpochNanos + (System.nanoTime() - startNanoTime);
-      state = STATE_ENDED;
+      end = (c & EXPLICIT_START) != 0 ? tracer.state.epochNanos(nanoTime)
+          : startEpochNanos + (nanoTime - end);
+      c = finish(c);
     } finally {
-      unlock();
+      unlock(c);
     }
     tracer.state.offer(this);
   }
@@ -550,20 +801,33 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       end();
       return;
     }
-    lock();
+    int c = lock();
     try {
-      if (state != STATE_RECORDING) {
-        if (state == STATE_NOT_RECORDING) {
-          state = STATE_ENDED;
+      if (!ending(c)) {
+        if (state(c) == STATE_NOT_RECORDING) {
+          c = withState(c, STATE_ENDED);
         }
         return;
       }
-      endEpochNanos = unit.toNanos(timestamp);
-      state = STATE_ENDED;
+      end = unit.toNanos(timestamp);
+      c = finish(c);
     } finally {
-      unlock();
+      unlock(c);
     }
     tracer.state.offer(this);
+  }
+
+  private static boolean ending(int c) {
+    return state(c) == STATE_RECORDING;
+  }
+
+  /** Under the lock: merges other threads' attributes and marks the span ended. */
+  private int finish(int c) {
+    Extras e = extras;
+    if (e != null && e.foreignCount > 0) {
+      merge(e);
+    }
+    return withState(c, STATE_ENDED);
   }
 
   private long nowEpochNanos() {
@@ -572,30 +836,33 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
 
   @Override
   public SpanContext getSpanContext() {
-    SpanContext sc = spanContext;
-    if (sc == null) {
-      lock();
-      try {
-        if (spanId == 0) {
-          return SpanContext.getInvalid();
-        }
-        sc = spanContext;
-        if (sc == null) {
-          sc = spanContext = SpanContext.create(Ids.traceIdHex(traceIdHigh, traceIdLow),
-              Ids.spanIdHex(spanId),
-              (flags & FLAG_SAMPLED) != 0 ? TraceFlags.getSampled() : TraceFlags.getDefault(),
-              traceState);
-        }
-      } finally {
-        unlock();
-      }
+    if (parentOrContext instanceof SpanContext sc) {
+      return sc;
     }
-    return sc;
+    int c = lock();
+    try {
+      if (spanId == 0) {
+        return SpanContext.getInvalid();
+      }
+      if (parentOrContext instanceof SpanContext sc) {
+        return sc;
+      }
+      Extras e = extras;
+      SpanContext sc = SpanContext.create(Ids.traceIdHex(traceIdHigh, traceIdLow),
+          Ids.spanIdHex(spanId),
+          (flags() & FLAG_SAMPLED) != 0 ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+          e == null || e.traceState == null ? TraceState.getDefault() : e.traceState);
+      // SpanContext is immutable with final fields, so a racy read of this field is safe.
+      parentOrContext = sc;
+      return sc;
+    } finally {
+      unlock(c);
+    }
   }
 
   @Override
   public boolean isRecording() {
-    return state == STATE_RECORDING;
+    return state() == STATE_RECORDING;
   }
 
   // ---------------------------------------------------------------- SpanView (read after end)
@@ -604,34 +871,70 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
   @Override public long traceIdLow() { return traceIdLow; }
   @Override public long spanId() { return spanId; }
   @Override public long parentSpanId() { return parentSpanId; }
-  @Override public int flags() { return flags; }
+  @Override public int flags() { return (ctl & FLAGS_MASK) >>> FLAGS_SHIFT; }
   @Override public String service() { return tracer.state.service; }
   @Override public String scopeName() { return tracer.scopeName; }
   @Override public String scopeVersion() { return tracer.scopeVersion; }
   @Override public String name() { return name; }
-  @Override public SpanKind kind() { return SpanKind.ofCode(kind); }
+  @Override public SpanKind kind() { return SpanKind.ofCode((ctl & KIND_MASK) >>> KIND_SHIFT); }
   @Override public long startMicros() { return startEpochNanos / 1000; }
 
   @Override
   public long durationMicros() {
-    return Math.max(0, (endEpochNanos - startEpochNanos) / 1000);
+    return Math.max(0, (end - startEpochNanos) / 1000);
   }
 
-  @Override public StatusCode status() { return StatusCode.ofCode(status); }
-  @Override public String statusMessage() { return statusMessage; }
-  @Override public int attributeCount() { return attributeCount; }
-  @Override public String attributeKey(int i) { return (String) attributes[2 * i]; }
-  @Override public Object attributeValue(int i) { return attributes[2 * i + 1]; }
+  @Override public StatusCode status() { return StatusCode.ofCode(status(ctl)); }
+
+  @Override
+  public String statusMessage() {
+    Extras e = extras;
+    return e == null ? "" : e.statusMessage;
+  }
+
+  @Override
+  public int attributeCount() {
+    Extras e = extras;
+    return e != null && e.merged != null ? e.mergedCount : (int) COUNT.getAcquire(this);
+  }
+
+  @Override
+  public String attributeKey(int i) {
+    Object k = rawKey(i);
+    return k instanceof String s ? s : ((BusinessKey) k).key();
+  }
+
+  @Override
+  public Object attributeValue(int i) {
+    Extras e = extras;
+    return e != null && e.merged != null ? e.merged[2 * i + 1] : ownValue(i);
+  }
 
   @Override
   public boolean attributeIsBusinessKey(int i) {
-    return i < 32 && (businessKeyBits & (1 << i)) != 0;
+    return rawKey(i) instanceof BusinessKey;
   }
 
-  @Override public int eventCount() { return events == null ? 0 : events.size(); }
-  @Override public SpanEvent event(int i) { return events.get(i); }
-  @Override public int linkCount() { return links == null ? 0 : links.size(); }
-  @Override public SpanLink link(int i) { return links.get(i); }
+  private Object rawKey(int i) {
+    Extras e = extras;
+    return e != null && e.merged != null ? e.merged[2 * i] : ownKey(i);
+  }
+
+  @Override
+  public int eventCount() {
+    Extras e = extras;
+    return e == null || e.events == null ? 0 : e.events.size();
+  }
+
+  @Override public SpanEvent event(int i) { return extras.events.get(i); }
+
+  @Override
+  public int linkCount() {
+    Extras e = extras;
+    return e == null || e.links == null ? 0 : e.links.size();
+  }
+
+  @Override public SpanLink link(int i) { return extras.links.get(i); }
 
   @Override
   public String toString() {

@@ -15,6 +15,8 @@ final class TracerState {
   final SpanSink sink;
   final Sampler sampler;
   final Set<String> businessKeys;
+  /** Spares the per-attribute set lookup when no business keys are configured (the usual case). */
+  final boolean hasBusinessKeys;
   final int maxAttributes;
   final int maxEvents;
   final int maxLinks;
@@ -30,6 +32,7 @@ final class TracerState {
     this.sink = sink;
     this.sampler = sampler;
     this.businessKeys = Set.copyOf(businessKeys);
+    this.hasBusinessKeys = !this.businessKeys.isEmpty();
     this.maxAttributes = maxAttributes;
     this.maxEvents = maxEvents;
     this.maxLinks = maxLinks;

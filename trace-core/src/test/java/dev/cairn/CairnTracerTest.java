@@ -312,6 +312,63 @@ class CairnTracerTest {
   }
 
   @Test
+  void manyAttributes_fromTheOwner_keepTheirOrderAndLastValue() throws Exception {
+    Span span = tracer.spanBuilder("many").setAttribute("b0", "builder").startSpan();
+    for (int i = 1; i < 12; i++) {
+      span.setAttribute("k" + i, (long) i);
+    }
+    span.setAttribute("k2", "again");
+    span.setAttribute("b0", true);
+    span.end();
+    SpanRecord r = encoded(finished.get(0));
+    assertEquals(12, r.attributes().size());
+    assertEquals(new Attribute("b0", true, false), r.attributes().get(0));
+    assertEquals(new Attribute("k2", "again", false), r.attributes().get(2));
+    assertEquals(new Attribute("k11", 11L, false), r.attributes().get(11));
+  }
+
+  @Test
+  void sameKeyFromAnotherThreadThenTheOwner_keepsTheValueSetLast() throws Exception {
+    Span span = tracer.spanBuilder("handed over").startSpan();
+    span.setAttribute("step", "owner-1");
+    span.setAttribute("owner.only", "o");
+    Thread other = new Thread(() -> {
+      span.setAttribute("step", "other");
+      span.setAttribute("other.only", 7L);
+    });
+    other.start();
+    other.join(10_000);
+    span.setAttribute("step", "owner-2");
+    span.end();
+    SpanRecord r = encoded(finished.get(0));
+    java.util.Map<String, Object> byKey = new java.util.HashMap<>();
+    r.attributes().forEach(a -> byKey.put(a.key(), a.value()));
+    assertEquals(3, r.attributes().size(), "no key twice: " + r.attributes());
+    assertEquals("owner-2", byKey.get("step"));
+    assertEquals("o", byKey.get("owner.only"));
+    assertEquals(7L, byKey.get("other.only"));
+  }
+
+  @Test
+  void endedOnAnotherThread_carriesEveryAttributeTheOwnerSet() throws Exception {
+    Span span = tracer.spanBuilder("async").startSpan();
+    for (int i = 0; i < 6; i++) {
+      span.setAttribute("k" + i, (long) i);
+    }
+    Thread other = new Thread(() -> {
+      span.setAttribute("done.by", "worker");
+      span.end();
+    });
+    other.start();
+    other.join(10_000);
+    span.setAttribute("late", "ignored");
+    SpanRecord r = encoded(finished.get(0));
+    assertEquals(7, r.attributes().size(), r.attributes().toString());
+    assertEquals(new Attribute("k5", 5L, false), r.attributes().get(5));
+    assertEquals(new Attribute("done.by", "worker", false), r.attributes().get(6));
+  }
+
+  @Test
   void spanContext_isStableAndMatchesTheWrittenIds() {
     Span span = tracer.spanBuilder("s").startSpan();
     SpanContext sc = span.getSpanContext();

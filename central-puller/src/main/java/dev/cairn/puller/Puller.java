@@ -7,6 +7,7 @@ import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.SpanStore;
+import dev.cairn.store.SpanStores;
 import dev.cairn.store.SpanWriter;
 import dev.cairn.store.StoreException;
 import dev.cairn.store.WriteResult;
@@ -152,9 +153,11 @@ public final class Puller implements Closeable {
     LOG.info("cursors from {}: {}", config.state().resolve(CursorStore.FILE), saved);
     if (store == null) {
       try {
-        store = EmbeddedSpanStore.open(config.storePath());
-      } catch (StoreException e) {
-        throw new IOException("cannot open the embedded store at " + config.storePath() + ": " + e.getMessage(), e);
+        store = config.storeType().equals("embedded") ? EmbeddedSpanStore.open(config.storePath())
+            : SpanStores.open(config.storeType(), config.storeSettings());
+      } catch (StoreException | IllegalArgumentException e) {
+        throw new IOException("cannot open the " + config.storeType() + " store"
+            + (config.storePath() != null ? " at " + config.storePath() : "") + ": " + e.getMessage(), e);
       }
     }
     SpanWriter timed = batch -> {

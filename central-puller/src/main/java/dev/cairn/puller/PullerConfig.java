@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.core.internal.ConfigValues;
+import dev.cairn.store.SpanStores;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -60,7 +61,12 @@ public final class PullerConfig {
   /** Every key, in the order of docs/puller-config.md. */
   static final List<String> KEYS = List.of(
       "hosts", "auth.secret", "auth.secretFile", "tls.ca",
-      "store.type", "store.path", "state",
+      "store.type", "store.path",
+      "store.elasticsearch.urls", "store.elasticsearch.username", "store.elasticsearch.password",
+      "store.elasticsearch.indexPrefix", "store.elasticsearch.shards",
+      "store.elasticsearch.replicas", "store.elasticsearch.retentionDays",
+      "store.elasticsearch.bulkMaxSpans",
+      "state",
       "pull.maxBytes", "pull.maxWaitMillis", "pull.concurrency", "pull.bytesPerSecond",
       "backoff.initialMillis", "backoff.maxMillis",
       "assembly.quietMillis", "assembly.maxWaitMillis", "assembly.gapFetchMillis",
@@ -104,6 +110,7 @@ public final class PullerConfig {
   private final Path tlsCa;
   private final String storeType;
   private final Path storePath;
+  private final Map<String, String> storeSettings;
   private final Path state;
   private final int pullMaxBytes;
   private final int pullMaxWaitMillis;
@@ -128,6 +135,7 @@ public final class PullerConfig {
     tlsCa = l.tlsCa;
     storeType = l.storeType;
     storePath = l.storePath;
+    storeSettings = Map.copyOf(l.storeSettings);
     state = l.state;
     pullMaxBytes = l.pullMaxBytes;
     pullMaxWaitMillis = l.pullMaxWaitMillis;
@@ -203,8 +211,17 @@ public final class PullerConfig {
     return storeType;
   }
 
+  /** The embedded store's directory; null with another store type. */
   public Path storePath() {
     return storePath;
+  }
+
+  /**
+   * The settings of a store other than the embedded one, by setting name without the
+   * {@code store.<type>.} prefix (for {@link dev.cairn.store.SpanStores#open}).
+   */
+  public Map<String, String> storeSettings() {
+    return storeSettings;
   }
 
   /** Directory of the cursor file. */
@@ -266,7 +283,11 @@ public final class PullerConfig {
     m.put("auth", authSecretOrigin);
     m.put("tls.ca", tlsCa == null ? "off" : tlsCa.toString());
     m.put("store.type", storeType);
-    m.put("store.path", storePath.toString());
+    if (storePath != null) {
+      m.put("store.path", storePath.toString());
+    }
+    storeSettings.forEach((k, v) -> m.put("store." + storeType + "." + k,
+        k.equals("password") ? "(set)" : v));
     m.put("state", state.toString());
     m.put("pull.maxBytes", Integer.toString(pullMaxBytes));
     m.put("pull.maxWaitMillis", Integer.toString(pullMaxWaitMillis));
@@ -336,6 +357,7 @@ public final class PullerConfig {
     Path tlsCa;
     String storeType;
     Path storePath;
+    final Map<String, String> storeSettings = new LinkedHashMap<>();
     Path state;
     int pullMaxBytes;
     int pullMaxWaitMillis;
@@ -513,12 +535,30 @@ public final class PullerConfig {
       secret();
       tlsCa = string("tls.ca").map(s -> pem("tls.ca")).orElse(null);
       storeType = string("store.type").orElse("embedded");
-      if (!storeType.equals("embedded")) {
-        throw bad("store.type", "\"" + storeType + "\" is not supported yet; the only store type is embedded");
+      if (storeType.equals("embedded")) {
+        storePath = path("store.path").orElseThrow(() -> missing("store.path", "/var/lib/cairn/store"));
+        state = path("state").orElseGet(() -> storePath.resolveSibling(storePath.getFileName() + "-puller-state"));
+      } else if (storeType.equals("elasticsearch")) {
+        for (String key : KEYS) {
+          if (key.startsWith("store.elasticsearch.")) {
+            string(key).ifPresent(v -> storeSettings.put(key.substring("store.elasticsearch.".length()), v));
+          }
+        }
+        try {
+          SpanStores.validate(storeType, storeSettings);
+        } catch (IllegalArgumentException e) {
+          String m = e.getMessage();
+          int colon = m.indexOf(": ");
+          String setting = colon > 0 ? m.substring(0, colon) : "";
+          throw SpanStores.settings(storeType).contains(setting)
+              ? bad("store.elasticsearch." + setting, m.substring(colon + 2))
+              : bad("store.type", m);
+        }
+        state = path("state").orElseThrow(() -> missing("state", "/var/lib/cairn/puller-state"));
+      } else {
+        throw bad("store.type", "\"" + storeType + "\" is not a store type: embedded or elasticsearch");
       }
-      storePath = path("store.path").orElseThrow(() -> missing("store.path", "/var/lib/cairn/store"));
-      state = path("state").orElseGet(() -> storePath.resolveSibling(storePath.getFileName() + "-puller-state"));
-      if (state.equals(storePath) || state.startsWith(storePath)) {
+      if (storePath != null && (state.equals(storePath) || state.startsWith(storePath))) {
         throw bad("state", state + " is inside store.path " + storePath + "; keep cursors apart from the store");
       }
       pullMaxBytes = (int) size("pull.maxBytes", 8 << 20, 64 << 10, 256 << 20);

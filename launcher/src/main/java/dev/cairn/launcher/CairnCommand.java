@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
         InspectCommand.class,
         VerifyCommand.class,
         DemoCommand.class,
+        AllInOneCommand.class,
         ShipperCommand.class,
         PullerCommand.class,
         RecoverCommand.class,

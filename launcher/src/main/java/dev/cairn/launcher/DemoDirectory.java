@@ -1,23 +1,21 @@
 package dev.cairn.launcher;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.stream.Stream;
 
 /**
- * The demo's output directory: {@code spans/*.cairn} and {@code business.log}, nothing else. A
- * re-run deletes what an earlier run wrote there; a directory holding anything else is refused,
- * so that a mistyped {@code --dir} never costs the user a file.
+ * The demo's directory. Each run starts from an empty one: the demo marks a directory it owns
+ * with {@value #MARKER} and empties it at the next start; a directory that holds anything without
+ * that mark is refused, so that a mistyped {@code --dir} never costs the user a file.
  */
 final class DemoDirectory {
-  static final String SPANS = "spans";
-  static final String BUSINESS_LOG = "business.log";
-  /** How many foreign entries a refusal names. */
-  private static final int NAMED = 5;
+  static final String MARKER = ".cairn-demo";
 
   private DemoDirectory() {}
 
@@ -31,75 +29,58 @@ final class DemoDirectory {
   }
 
   /**
-   * Makes {@code dir} ready for a run: creates it, or deletes the previous run's span files and
-   * business log from it.
+   * Makes {@code dir} an empty directory owned by the demo: creates it, or deletes what an earlier
+   * run left in it.
    *
-   * @return how many previous files were deleted
-   * @throws Refused when {@code dir} is not a directory or holds anything the demo did not write;
+   * @return whether an earlier run's files were deleted
+   * @throws Refused when {@code dir} is not a directory, or holds files without the demo's mark;
    *     nothing was deleted then
    */
-  static int prepare(Path dir) throws Refused, IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir);
-      return 0;
+  static boolean prepare(Path dir) throws Refused, IOException {
+    boolean earlier = false;
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new Refused(dir + " exists and is not a directory");
+      }
+      if (Files.exists(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+        earlier = true;
+        deleteContents(dir);
+      } else if (!isEmpty(dir)) {
+        throw new Refused(dir + " is not empty and was not written by cairn demo (it has no "
+            + MARKER + " file). Choose another --dir, or empty this one.");
+      }
     }
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      throw new Refused(dir + " exists and is not a directory");
-    }
-    List<Path> ours = new ArrayList<>();
-    List<String> foreign = new ArrayList<>();
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(MARKER), "written by cairn demo; its next run empties this"
+        + " directory\n");
+    return earlier;
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
     try (Stream<Path> entries = Files.list(dir)) {
-      for (Path e : (Iterable<Path>) entries.sorted()::iterator) {
-        String name = e.getFileName().toString();
-        if (name.equals(BUSINESS_LOG) && Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS)) {
-          ours.add(e);
-        } else if (name.equals(SPANS) && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)) {
-          spanFiles(e, ours, foreign);
-        } else {
-          foreign.add(name);
-        }
-      }
-    }
-    if (!foreign.isEmpty()) {
-      String named = String.join(", ", foreign.subList(0, Math.min(NAMED, foreign.size())))
-          + (foreign.size() > NAMED ? " and " + (foreign.size() - NAMED) + " more" : "");
-      throw new Refused(dir + " holds files the demo did not write (" + named + "); the demo only"
-          + " replaces its own " + SPANS + "/*" + SpanFilePaths.EXTENSION + " and " + BUSINESS_LOG
-          + ". Choose another --dir, or empty this one.");
-    }
-    for (Path p : ours) {
-      Files.deleteIfExists(p);
-    }
-    return ours.size();
-  }
-
-  private static void spanFiles(Path spans, List<Path> ours, List<String> foreign)
-      throws IOException {
-    try (Stream<Path> entries = Files.list(spans)) {
-      for (Path e : (Iterable<Path>) entries.sorted()::iterator) {
-        String name = e.getFileName().toString();
-        if (name.endsWith(SpanFilePaths.EXTENSION)
-            && Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS)) {
-          ours.add(e);
-        } else {
-          foreign.add(SPANS + "/" + name);
-        }
-      }
+      return entries.findAny().isEmpty();
     }
   }
 
-  /** The span files of a run, in path order (the order the appender named them). */
-  static List<Path> spanFiles(Path dir) throws IOException {
-    Path spans = dir.resolve(SPANS);
-    if (!Files.isDirectory(spans)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(spans)) {
-      return entries
-          .filter(p -> p.getFileName().toString().endsWith(SpanFilePaths.EXTENSION)
-              && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-          .sorted()
-          .toList();
-    }
+  /** Deletes everything below {@code dir}, not following symbolic links, keeping {@code dir}. */
+  private static void deleteContents(Path dir) throws IOException {
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        if (!d.equals(dir)) {
+          Files.delete(d);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 }

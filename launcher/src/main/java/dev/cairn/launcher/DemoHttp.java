@@ -165,7 +165,8 @@ final class DemoHttp {
           builder.setAttribute("user_agent.original", userAgent);
         }
         Span span = builder.startSpan();
-        try (Scope scope = span.makeCurrent()) {
+        // The extracted context also holds the caller's W3C baggage: keep it current.
+        try (Scope scope = parent.with(span).makeCurrent()) {
           Reply reply;
           if (!method.equals(exchange.getRequestMethod())) {
             reply = new Reply(405, "use " + method + "\n");

@@ -1,141 +1,89 @@
 package dev.cairn.launcher;
 
-import dev.cairn.appender.SpanFileAppender;
-import dev.cairn.appender.SpanFileStats;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.Configurator;
 
 /**
- * Log4j2 for {@code cairn demo}: installs {@value #CONFIG} in the process's LoggerContext (the one
- * Cairn's span sink routes through) and takes it away again at the end, which stops the appenders
- * and so flushes the span files and {@code business.log}.
+ * The {@code log4j2.xml} of a demo service: what any application traced by Cairn writes (README,
+ * "Use it in an application"). A {@code <SpanFile>} appender behind the {@code cairn.spans} logger
+ * writes the spans, and with {@code captureLogs} the log lines written inside them, into the
+ * all-in-one's span directory; the business log goes to a file with {@code %traceId} and
+ * {@code %spanId} in every line.
  *
- * <p>Log4j2 is process-wide. In a fresh JVM ({@code bin/cairn demo}) the context is created with
- * the demo configuration and shut down at the end. When the JVM already has a context (a test
- * run, an embedding application), the demo reconfigures that context and at the end reconfigures
- * it back from its previous configuration location, so it stays usable; loggers created before
- * keep working.
+ * <p>And where {@code cairn demo}'s own JVM logs: {@link #logCairnTo}.
  */
-final class DemoLogging implements AutoCloseable {
-  /** The system property the configuration reads the demo directory from. */
-  static final String DIR_PROPERTY = "cairn.demo.dir";
-  static final String CONFIG = "cairn-demo-log4j2.xml";
-  /** The {@code name} of the demo configuration, which tells whether it is the active one. */
-  static final String CONFIG_NAME = "cairn-demo";
-  static final String SPANS_APPENDER = "spans";
-  static final String BUSINESS_APPENDER = "business";
+final class DemoLogging {
+  /** The demo's own Log4j2 configuration, on the class path. */
+  static final String CAIRN_CONFIG = "cairn-demo-log4j2.xml";
+  /** The system property that configuration reads its file name from. */
+  static final String LOG_PROPERTY = "cairn.demo.log";
 
-  private final LoggerContext context;
-  private final boolean owned;
-  private final URI previousLocation;
-  private final String previousDirProperty;
-  private final SpanFileAppender spans;
-  private boolean closed;
-
-  private DemoLogging(LoggerContext context, boolean owned, URI previousLocation,
-      String previousDirProperty, SpanFileAppender spans) {
-    this.context = context;
-    this.owned = owned;
-    this.previousLocation = previousLocation;
-    this.previousDirProperty = previousDirProperty;
-    this.spans = spans;
-  }
+  private DemoLogging() {}
 
   /**
-   * Installs the demo configuration writing under {@code dir}; call before any demo logger or
-   * span exists.
-   *
-   * @throws IllegalStateException when the configuration did not produce its appenders (the
-   *     message says which)
+   * Moves this JVM's logging (Cairn's daemons) from stderr to {@code file}, errors excepted,
+   * so that the terminal shows the demo's own lines.
    */
-  static DemoLogging start(Path dir) {
-    ClassLoader loader = DemoLogging.class.getClassLoader();
-    URL resource = loader.getResource(CONFIG);
-    if (resource == null) {
-      throw new IllegalStateException(CONFIG + " is missing from the class path");
+  static void logCairnTo(Path file) {
+    URL config = DemoLogging.class.getClassLoader().getResource(CAIRN_CONFIG);
+    if (config == null) {
+      throw new IllegalStateException(CAIRN_CONFIG + " is missing from the class path");
     }
-    URI location;
+    System.setProperty(LOG_PROPERTY, file.toAbsolutePath().toString());
     try {
-      location = resource.toURI();
+      ((LoggerContext) LogManager.getContext(false)).setConfigLocation(config.toURI());
     } catch (URISyntaxException e) {
-      throw new IllegalStateException("cannot locate " + CONFIG + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot locate " + CAIRN_CONFIG + ": " + e.getMessage(), e);
     }
-    String previousProperty =
-        System.setProperty(DIR_PROPERTY, dir.toAbsolutePath().normalize().toString());
-    // The context Cairn's span sink routes through is the one of this class loader.
-    LoggerContext ctx;
-    boolean owned;
-    URI previous = null;
-    if (LogManager.getFactory().hasContext(DemoLogging.class.getName(), loader, false)) {
-      ctx = LoggerContext.getContext(loader, false, null);
-      previous = ctx.getConfigLocation();
-      owned = false;
-      ctx.setConfigLocation(location);
-    } else {
-      // A fresh JVM: the context is created with the demo configuration, no default one first.
-      ctx = Configurator.initialize(null, loader, location);
-      owned = true;
-    }
-    Configuration config = ctx.getConfiguration();
-    Appender spans = config.getAppender(SPANS_APPENDER);
-    Appender business = config.getAppender(BUSINESS_APPENDER);
-    DemoLogging logging = new DemoLogging(ctx, owned, previous, previousProperty,
-        spans instanceof SpanFileAppender s ? s : null);
-    if (!isDemo(config) || logging.spans == null || business == null) {
-      logging.close();
-      throw new IllegalStateException("Log4j2 did not set up " + CONFIG + " (active configuration '"
-          + config.getName() + "', SpanFile appender " + (logging.spans != null)
-          + ", business.log appender " + (business != null) + "); see Log4j2's messages above");
-    }
-    return logging;
-  }
-
-  private static boolean isDemo(Configuration config) {
-    return config != null && CONFIG_NAME.equals(config.getName());
-  }
-
-  /** A logger of the demo configuration. */
-  Logger logger(String name) {
-    return context.getLogger(name);
-  }
-
-  /** The span file appender's counters; they stay readable after {@link #close()}. */
-  SpanFileStats spanFileStats() {
-    return spans.stats();
   }
 
   /**
-   * Stops the demo configuration: its appenders drain their buffers and close their files (the
-   * SpanFile appender waits up to 10 s for its writer). Idempotent.
+   * The configuration of {@code service}.
+   *
+   * @param spans the service's span directory
+   * @param businessLog the business log file
    */
-  @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      if (owned) {
-        Configurator.shutdown(context);
-      } else {
-        // Back to the previous configuration, re-read from where it came from (a null location
-        // means Log4j2's default search). Replacing a configuration stops the old one's appenders.
-        context.setConfigLocation(previousLocation);
+  static String config(String service, Path spans, Path businessLog) {
+    return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!-- Written by cairn demo: the Log4j2 configuration of the demo's %1$s service. -->
+        <Configuration>
+          <Appenders>
+            <SpanFile name="spans" directory="%2$s" service="%1$s" captureLogs="true"/>
+            <File name="business" fileName="%3$s">
+              <PatternLayout pattern="%%d{HH:mm:ss.SSS} %%-5p [%%traceId{-} %%spanId{-}] [%%t] %%c{1} - %%m%%n"/>
+            </File>
+          </Appenders>
+          <Loggers>
+            <Logger name="cairn.spans" level="info" additivity="false">
+              <AppenderRef ref="spans"/>
+            </Logger>
+            <Root level="info">
+              <AppenderRef ref="business"/>
+              <AppenderRef ref="spans"/>
+            </Root>
+          </Loggers>
+        </Configuration>
+        """.formatted(xml(service), xml(spans.toAbsolutePath().toString()),
+            xml(businessLog.toAbsolutePath().toString()));
+  }
+
+  /** Escapes an XML attribute value, and {@code ${} so that Log4j2 does not look it up. */
+  static String xml(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : s.replace("${", "$${").toCharArray()) {
+      switch (c) {
+        case '&' -> b.append("&amp;");
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&apos;");
+        default -> b.append(c);
       }
-    } finally {
-      if (previousDirProperty == null) {
-        System.clearProperty(DIR_PROPERTY);
-      } else {
-        System.setProperty(DIR_PROPERTY, previousDirProperty);
-      }
     }
+    return b.toString();
   }
 }

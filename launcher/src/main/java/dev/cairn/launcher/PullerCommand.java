@@ -48,6 +48,11 @@ final class PullerCommand implements Callable<Integer> {
       description = "Sets a key, overriding the file and the environment; repeatable.")
   List<String> sets = new ArrayList<>();
 
+  @Option(names = "--es-url", paramLabel = "<url>",
+      description = "Store in Elasticsearch at this URL (store.type=elasticsearch, "
+          + "store.elasticsearch.urls); several separated by commas.")
+  String esUrl;
+
   /** Counted down to stop the daemon without a signal; for tests. */
   final CountDownLatch stopRequested = new CountDownLatch(1);
 
@@ -57,7 +62,12 @@ final class PullerCommand implements Callable<Integer> {
     String command = spec.qualifiedName();
     PullerConfig cfg;
     try {
-      cfg = PullerConfig.load(config, sets);
+      List<String> all = new ArrayList<>(sets);
+      if (esUrl != null) {
+        all.add("store.type=elasticsearch");
+        all.add("store.elasticsearch.urls=" + esUrl);
+      }
+      cfg = PullerConfig.load(config, all);
     } catch (PullerConfig.ConfigException e) {
       err.println(command + ": " + e.getMessage());
       err.flush();

@@ -3,11 +3,14 @@ package dev.cairn.launcher;
 import dev.cairn.puller.Recovery;
 import dev.cairn.shipper.JournalReplay;
 import dev.cairn.store.EmbeddedSpanStore;
+import dev.cairn.store.SpanStore;
+import dev.cairn.store.SpanStores;
 import dev.cairn.store.StoreException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,6 +51,14 @@ final class RecoverCommand implements Callable<Integer> {
       description = "The embedded store's directory (default: ${DEFAULT-VALUE}).")
   Path store = DEFAULT_STORE;
 
+  @Option(names = "--es-url", paramLabel = "<url>",
+      description = "Fill the Elasticsearch store at this URL instead (several separated by commas).")
+  String esUrl;
+
+  @Option(names = "--es-index-prefix", paramLabel = "<prefix>", defaultValue = "cairn",
+      description = "The Elasticsearch store's index prefix (default: ${DEFAULT-VALUE}).")
+  String esIndexPrefix;
+
   @Option(names = "--from-seq", paramLabel = "<n>", defaultValue = "1",
       description = "The first journal sequence number to read (default: ${DEFAULT-VALUE}, the oldest).")
   long fromSeq;
@@ -71,9 +82,10 @@ final class RecoverCommand implements Callable<Integer> {
       err.flush();
       return CairnCommand.EXIT_PROBLEMS;
     }
-    try (replay; EmbeddedSpanStore s = EmbeddedSpanStore.open(store)) {
+    try (replay; SpanStore s = esUrl == null ? EmbeddedSpanStore.open(store)
+        : SpanStores.open("elasticsearch", Map.of("urls", esUrl, "indexPrefix", esIndexPrefix))) {
       err.println(me + ": " + from + " (seqs " + replay.firstSeq() + ".." + replay.lastSeq()
-          + ") into " + store);
+          + ") into " + (esUrl == null ? store : esUrl + " (" + esIndexPrefix + "-*)"));
       err.flush();
       Recovery.Result r = Recovery.builder(s.writer()).reader(s.reader())
           .progress(p -> {

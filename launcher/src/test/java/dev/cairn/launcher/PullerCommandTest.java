@@ -46,10 +46,20 @@ class PullerCommandTest {
 
   @Test
   void unsupportedStoreType_exitsTwoNamingTheKey() {
-    SpanFileFixture.Run run = run("puller", "--config", config.toString(), "--set", "store.type=elasticsearch");
+    SpanFileFixture.Run run = run("puller", "--config", config.toString(), "--set", "store.type=cassandra");
 
     assertEquals(2, run.status(), run.err());
     assertTrue(run.err().startsWith("cairn puller: store.type (--set store.type): "), run.err());
+  }
+
+  @Test
+  void elasticsearchStore_badSetting_exitsTwoNamingTheKey() {
+    SpanFileFixture.Run run = run("puller", "--config", config.toString(),
+        "--es-url", "http://127.0.0.1:9200", "--set", "store.elasticsearch.replicas=one");
+
+    assertEquals(2, run.status(), run.err());
+    assertTrue(run.err().startsWith("cairn puller: store.elasticsearch.replicas (--set "
+        + "store.elasticsearch.replicas): \"one\" is not a whole number"), run.err());
   }
 
   @Test

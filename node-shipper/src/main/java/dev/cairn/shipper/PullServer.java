@@ -459,8 +459,12 @@ final class PullServer implements Closeable {
       long firstSeq = start > cursor ? start : Math.min(journal.firstSeq(), cursor);
       long next = Math.max(start, cursor);
       long blockBytes = 0;
+      // A reader sees an entry as soon as Chronicle holds it, a moment before the journal counts it
+      // in lastSeq(). Serving it then would put the puller's cursor past lastSeq() + 1, which its
+      // next PULL reads as a replaced journal (pulled again from the start): stop at lastSeq().
+      long last = journal.lastSeq();
       w.writer.beginBatch(w.out);
-      for (JournalEntry e; (e = reader.next()) != null; ) {
+      for (JournalEntry e; (e = reader.next()) != null && e.seq() <= last; ) {
         int length = e.block().remaining();
         if (w.writer.count() > 0 && w.writer.entriesBytes() + Wire.entryBytes(length) > maxBytes) {
           break;
@@ -474,7 +478,7 @@ final class PullServer implements Closeable {
         }
       }
       int count = w.writer.count();
-      int frameBytes = w.writer.finishBatch(next, firstSeq, Math.max(journal.lastSeq(), next - 1));
+      int frameBytes = w.writer.finishBatch(next, firstSeq, Math.max(last, next - 1));
       ByteBuf frame = w.out.finish();
       done = true;
       h.served(next);

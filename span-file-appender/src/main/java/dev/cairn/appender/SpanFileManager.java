@@ -6,11 +6,16 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import dev.cairn.core.format.BlockEncoder;
 import dev.cairn.core.model.SpanView;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractManager;
@@ -42,6 +47,22 @@ final class SpanFileManager extends AbstractManager {
   /** How long shutdown waits for producers that claimed a slot but have not published it yet. */
   private static final long UNPUBLISHED_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
+  /**
+   * How many threads get a lane of their own: four per processor, at least 8 and at most 64. A
+   * lane holds {@code ringSize} references and is made on first lease, so memory stays bounded at
+   * {@code (lanes + 1) × ringSize} slots per manager.
+   */
+  static final int MAX_LANES = Math.min(64, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+  /**
+   * Log-line copies per lane, made on first use: bounds the text a lane can hold at
+   * {@code 4096 × 2 KB} at worst (slots shrink back to 1 KB per text after a longer line).
+   */
+  static final int LOG_SLOTS_PER_LANE = 4096;
+  /** Records the writer takes from one lane before it looks at the others. */
+  private static final int LANE_BATCH = 256;
+  /** Thread.isVirtual() on Java 19 and later, null before: virtual threads share the ring. */
+  private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+
   private final SpanFileConfig initial;
   private volatile SpanFileConfig settings;
   private final Counters counters = new Counters();
@@ -51,6 +72,14 @@ final class SpanFileManager extends AbstractManager {
   private final BlockEncoder encoder;
   private final RollingSpanFile file;
   private final Thread writer;
+  /**
+   * Each thread's lane, or null for a thread that uses the shared ring (no lane was free when it
+   * first offered a span). A thread keeps that choice for life, so its spans stay in order.
+   */
+  private final ThreadLocal<Lane> laneOfThread = ThreadLocal.withInitial(this::leaseLane);
+  /** The lanes made so far; copied on growth (at most {@link #MAX_LANES} times), read by the writer. */
+  private volatile Lane[] lanes = new Lane[0];
+  private final Consumer<Object> laneSink = this::onLaneRecord;
 
   private volatile boolean accepting = true;
   private volatile boolean stopRequested;
@@ -114,8 +143,24 @@ final class SpanFileManager extends AbstractManager {
 
   // ---- application threads ----
 
-  /** Hands a span to the writer. Never blocks, never throws, never allocates. */
+  /**
+   * Hands a span to the writer. Never blocks, never throws, and allocates only on a thread's first
+   * span (its thread-local entry). The span goes to the thread's own lane when it has one:
+   * no compare-and-set, no cache line shared with other producers; otherwise to the shared ring.
+   */
   boolean offerSpan(SpanView span) {
+    if (!accepting) {
+      counters.droppedAfterStop.increment();
+      return false;
+    }
+    Lane lane = laneOfThread.get();
+    if (lane != null) {
+      if (lane.offer(span)) {
+        return true;
+      }
+      counters.droppedRingFull.increment();
+      return false;
+    }
     long seq = claim();
     if (seq < 0) {
       return false;
@@ -139,29 +184,118 @@ final class SpanFileManager extends AbstractManager {
     }
   }
 
-  /** Copies a log event that carries a trace context into the ring. Never throws. */
+  /**
+   * Copies a log event that carries a trace context into the thread's lane (so it stays in order
+   * with the thread's spans), or into the ring for a thread without one. Never throws.
+   */
   boolean offerLog(LogEvent event, long traceHigh, long traceLow, long spanId,
       int maxMessageChars, int maxThrownChars) {
+    if (!accepting) {
+      counters.droppedAfterStop.increment();
+      return false;
+    }
+    Lane lane = laneOfThread.get();
+    if (lane != null) {
+      Slot slot = lane.claimLog();
+      if (slot == null) {
+        counters.droppedRingFull.increment();
+        return false;
+      }
+      boolean copied = copyLog(slot, event, traceHigh, traceLow, spanId, maxMessageChars, maxThrownChars);
+      lane.publishLog(slot);
+      return copied;
+    }
     long seq = claim();
     if (seq < 0) {
       return false;
     }
     Slot slot = ring.get(seq);
-    boolean copied = false;
+    try {
+      return copyLog(slot, event, traceHigh, traceLow, spanId, maxMessageChars, maxThrownChars);
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  /**
+   * Fills a claimed slot; on failure (a message whose toString throws) marks it EMPTY, which the
+   * writer skips: the slot must still be published, an unpublished one would stall its ring.
+   */
+  private boolean copyLog(Slot slot, LogEvent event, long traceHigh, long traceLow, long spanId,
+      int maxMessageChars, int maxThrownChars) {
     try {
       slot.setLog(traceHigh, traceLow, spanId, micros(event), event.getLevel().name(),
           event.getLoggerName(), event.getThreadName(), event.getMessage(), event.getThrown(),
           maxMessageChars, maxThrownChars);
-      copied = true;
+      return true;
     } catch (Throwable e) {
-      // A message whose toString throws: the slot is already claimed, so it must still be
-      // published (an unpublished slot would stall the ring); EMPTY tells the writer to skip it.
       slot.kind = Slot.EMPTY;
       counters.droppedEncode.increment();
-    } finally {
-      ring.publish(seq);
+      return false;
     }
-    return copied;
+  }
+
+  /**
+   * Leases a free lane to the calling thread (a lane whose thread died, or a new one while fewer
+   * than {@link #MAX_LANES} exist), or returns null: the thread then uses the shared ring.
+   */
+  private Lane leaseLane() {
+    Thread me = Thread.currentThread();
+    if (isVirtual(me)) {
+      return null;
+    }
+    synchronized (laneOfThread) {
+      Lane[] current = lanes;
+      for (Lane l : current) {
+        if (l.owner == null) {
+          l.owner = me;
+          return l;
+        }
+      }
+      if (current.length >= MAX_LANES) {
+        return null;
+      }
+      Lane l = new Lane(initial.ringSize(), Math.min(initial.ringSize(), LOG_SLOTS_PER_LANE));
+      l.owner = me;
+      Lane[] grown = Arrays.copyOf(current, current.length + 1);
+      grown[current.length] = l;
+      lanes = grown;
+      return l;
+    }
+  }
+
+  private static boolean isVirtual(Thread t) {
+    if (IS_VIRTUAL == null) {
+      return false;
+    }
+    try {
+      return (boolean) IS_VIRTUAL.invokeExact(t);
+    } catch (Throwable e) {
+      return false;
+    }
+  }
+
+  private static MethodHandle isVirtualHandle() {
+    try {
+      return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+          MethodType.methodType(boolean.class));
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
+
+  /** Lanes in use, for tests. */
+  int lanesLeased() {
+    int n = 0;
+    for (Lane l : lanes) {
+      n += l.owner != null ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** Lanes made so far, for tests. */
+  int lanesMade() {
+    return lanes.length;
   }
 
   private static long micros(LogEvent event) {
@@ -239,15 +373,17 @@ final class SpanFileManager extends AbstractManager {
         }
         paused = false;
         EventPoller.PollState state = poller.poll(handler);
+        boolean fromLanes = drainLanes();
         long now = System.nanoTime();
         if (!encoder.isEmpty() && now - blockStartNanos >= flushIntervalNanos()) {
           writeBlock();
         }
         if (now >= nextReportCheck) {
           nextReportCheck = now + REPORT_CHECK_NANOS;
+          releaseLanesOfDeadThreads();
           reportTrouble(now, false);
         }
-        if (state == EventPoller.PollState.PROCESSING) {
+        if (state == EventPoller.PollState.PROCESSING || fromLanes) {
           idlePolls = 0;
           continue;
         }
@@ -274,7 +410,8 @@ final class SpanFileManager extends AbstractManager {
     try {
       while (true) {
         EventPoller.PollState state = poller.poll(handler);
-        if (state == EventPoller.PollState.IDLE || System.nanoTime() > deadline) {
+        boolean fromLanes = drainLanes();
+        if ((state == EventPoller.PollState.IDLE && !fromLanes) || System.nanoTime() > deadline) {
           break;
         }
         if (state == EventPoller.PollState.GATING) {
@@ -282,6 +419,9 @@ final class SpanFileManager extends AbstractManager {
         }
       }
       long unconsumed = ring.getCursor() - poller.getSequence().get();
+      for (Lane l : lanes) {
+        unconsumed += l.size();
+      }
       if (unconsumed > 0) {
         counters.droppedAfterStop.add(unconsumed);
       }
@@ -296,6 +436,73 @@ final class SpanFileManager extends AbstractManager {
     }
   }
 
+  /** Takes up to a batch from every lane; true if any lane had spans. */
+  private boolean drainLanes() {
+    boolean any = false;
+    for (Lane l : lanes) {
+      any |= l.drain(laneSink, LANE_BATCH) > 0;
+    }
+    return any;
+  }
+
+  /**
+   * Frees the lanes of threads that have died, once drained, for threads that come later: a pool
+   * that replaces its threads does not use up the lanes. A dead thread offers nothing more, so
+   * after this drain its lane is empty for good.
+   */
+  private void releaseLanesOfDeadThreads() {
+    for (Lane l : lanes) {
+      Thread t = l.owner;
+      if (t != null && !t.isAlive()) {
+        while (l.drain(laneSink, Integer.MAX_VALUE) > 0) {
+          // drained
+        }
+        l.owner = null;
+      }
+    }
+  }
+
+  /** A record from a lane: a log slot (cleared here) or a span. Never throws. */
+  private void onLaneRecord(Object record) {
+    if (record instanceof Slot slot) {
+      onEvent(slot, 0, false);
+    } else {
+      onSpan((SpanView) record);
+    }
+  }
+
+  /** A span from a lane. Never throws, like {@link #onEvent}. */
+  private void onSpan(SpanView span) {
+    try {
+      if (encoder.isEmpty()) {
+        blockStartNanos = System.nanoTime();
+      }
+      addSpan(span);
+      if (encoder.isFull()) {
+        writeBlock();
+      }
+    } catch (Throwable t) {
+      dropBlock(t);
+    }
+  }
+
+  private void addSpan(SpanView span) {
+    if (encoder.addSpan(span)) {
+      pendingSpans++;
+    } else {
+      counters.droppedEncode.increment();
+    }
+  }
+
+  private void dropBlock(Throwable t) {
+    // The encoder may be half-way through a record: drop the block rather than write garbage.
+    counters.droppedEncode.add(pendingSpans + pendingLogs + 1L);
+    pendingSpans = 0;
+    pendingLogs = 0;
+    encoder.reset();
+    writerError(t);
+  }
+
   private boolean onEvent(Slot slot, long sequence, boolean endOfBatch) {
     // Must not throw: the poller would not advance past this slot and retry it forever.
     try {
@@ -306,11 +513,7 @@ final class SpanFileManager extends AbstractManager {
         blockStartNanos = System.nanoTime();
       }
       if (slot.kind == Slot.SPAN) {
-        if (encoder.addSpan(slot.span)) {
-          pendingSpans++;
-        } else {
-          counters.droppedEncode.increment();
-        }
+        addSpan(slot.span);
       } else if (encoder.addLog(slot)) {
         pendingLogs++;
       } else {
@@ -320,12 +523,7 @@ final class SpanFileManager extends AbstractManager {
         writeBlock();
       }
     } catch (Throwable t) {
-      // The encoder may be half-way through a record: drop the block rather than write garbage.
-      counters.droppedEncode.add(pendingSpans + pendingLogs + 1L);
-      pendingSpans = 0;
-      pendingLogs = 0;
-      encoder.reset();
-      writerError(t);
+      dropBlock(t);
     } finally {
       slot.clear();
     }

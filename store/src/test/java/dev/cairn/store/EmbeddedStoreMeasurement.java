@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (default a temporary directory, deleted after). Spans are generated while writing, so 10,000,000 fit in the test
  * JVM's heap. Figures are in docs/store-embedded.md.
  */
-class EmbeddedStoreMeasurement {
+public class EmbeddedStoreMeasurement {
   private static final long T0 = 1_763_700_000_000_000L;
   private static final int PER_TRACE = 10;
   private static final String[] SERVICES = {"web", "cart", "auth", "db", "payments"};
@@ -154,11 +154,7 @@ class EmbeddedStoreMeasurement {
 
   /** The same spans from 4 writer threads into a fresh store: batches share log syncs. */
   private static void concurrent(Path dir, int spanCount, int batchSize) throws Exception {
-    Random random = new Random(42);
-    List<StoredSpan> all = new ArrayList<>(spanCount);
-    for (int t = 0; t < spanCount / PER_TRACE; t++) {
-      trace(random, t, all);
-    }
+    List<StoredSpan> all = dataSet(spanCount);
     try (EmbeddedSpanStore store = EmbeddedSpanStore.open(Files.createDirectories(dir))) {
       ExecutorService pool = Executors.newFixedThreadPool(4);
       long t0 = System.nanoTime();
@@ -179,6 +175,19 @@ class EmbeddedStoreMeasurement {
 
   private static long start(int trace) {
     return T0 + trace * 36_000L; // 10,000 traces in 6 minutes
+  }
+
+  /**
+   * The measured data set, the same for every store measured (the Elasticsearch store's
+   * measurement uses it too): {@code spanCount / 10} traces as written here, in memory.
+   */
+  public static List<StoredSpan> dataSet(int spanCount) {
+    Random random = new Random(42);
+    List<StoredSpan> all = new ArrayList<>(spanCount);
+    for (int t = 0; t < spanCount / PER_TRACE; t++) {
+      trace(random, t, all);
+    }
+    return all;
   }
 
   /** Appends the 10 spans of trace number {@code t} to {@code out}. */

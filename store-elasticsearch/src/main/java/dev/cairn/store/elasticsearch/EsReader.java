@@ -1,0 +1,304 @@
+package dev.cairn.store.elasticsearch;
+
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.aggregations.Aggregate;
+import co.elastic.clients.elasticsearch._types.aggregations.ArrayPercentilesItem;
+import co.elastic.clients.elasticsearch._types.aggregations.HistogramBucket;
+import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
+import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.json.JsonData;
+import co.elastic.clients.util.NamedValue;
+import dev.cairn.core.model.LogRecord;
+import dev.cairn.core.model.SpanKind;
+import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.TraceId;
+import dev.cairn.store.DependencyLink;
+import dev.cairn.store.MinuteAggregate;
+import dev.cairn.store.Operation;
+import dev.cairn.store.SpanReader;
+import dev.cairn.store.StoreException;
+import dev.cairn.store.Trace;
+import dev.cairn.store.TraceQuery;
+import dev.cairn.store.TraceSummary;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Queries (docs/store-elasticsearch.md, "Reads"). Services, operations, dependencies and
+ * aggregates are Elasticsearch aggregations over the span documents: nothing is counted at write
+ * time, so they are exactly as idempotent as the spans themselves.
+ */
+final class EsReader implements SpanReader {
+  /** Elasticsearch's default {@code index.max_result_window}: spans (or log lines) per trace read. */
+  static final int MAX_TRACE_DOCUMENTS = 10_000;
+  /** Traces whose spans match a span-level search, newest matching span first, that are kept. */
+  static final int MAX_CANDIDATE_TRACES = 10_000;
+  private static final long MINUTE = 60_000_000L;
+  private static final int MAX_NAMES = 10_000;
+
+  private static final Comparator<SpanRecord> SPAN_ORDER = Comparator
+      .comparingLong(SpanRecord::startMicros)
+      .thenComparing(SpanRecord::spanId, Long::compareUnsigned);
+  private static final Comparator<LogRecord> LOG_ORDER = Comparator
+      .comparingLong(LogRecord::timeMicros)
+      .thenComparing(LogRecord::spanId, Long::compareUnsigned);
+
+  private final EsSpanStore store;
+  private final EsClient client;
+  private final EsIndices indices;
+
+  EsReader(EsSpanStore store, EsClient client, EsIndices indices) {
+    this.store = store;
+    this.client = client;
+    this.indices = indices;
+  }
+
+  @Override
+  public Optional<Trace> trace(TraceId traceId) throws StoreException {
+    store.checkOpen();
+    String hex = traceId.hex();
+    List<SpanRecord> spans = new ArrayList<>();
+    for (Object o : records(EsIndices.SPAN, hex)) {
+      spans.add((SpanRecord) o);
+    }
+    List<LogRecord> logs = new ArrayList<>();
+    for (Object o : records(EsIndices.LOG, hex)) {
+      logs.add((LogRecord) o);
+    }
+    if (spans.isEmpty() && logs.isEmpty()) {
+      return Optional.empty();
+    }
+    spans.sort(SPAN_ORDER);
+    logs.sort(LOG_ORDER);
+    List<EsSummaries.Stored> stored =
+        EsSummaries.find(client, indices, List.of(hex)).getOrDefault(hex, List.of());
+    TraceSummary summary;
+    if (!stored.isEmpty()) {
+      summary = stored.stream().map(EsSummaries.Stored::summary)
+          .min(Comparator.comparingLong(TraceSummary::startMicros)).orElseThrow();
+    } else {
+      // spans stored, summary not (yet): a writer stopped between the two; say what the spans say
+      EsSummaries.Facts f = EsSummaries.compute(client, indices, List.of(hex)).get(hex);
+      summary = f == null
+          ? new TraceSummary(traceId, "", "", 0, 0, 0, List.of(), false, false, List.of())
+          : f.summary(hex, false, List.of());
+    }
+    return Optional.of(new Trace(summary, spans, logs));
+  }
+
+  private List<Object> records(String kind, String traceHex) throws StoreException {
+    SearchResponse<Void> r = client.call("reading trace " + traceHex, c -> c.search(s -> s
+        .index(indices.pattern(kind)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(MAX_TRACE_DOCUMENTS)
+        .query(q -> q.term(t -> t.field("traceId").value(traceHex)))
+        .source(sc -> sc.fetch(false))
+        .storedFields("data"), Void.class));
+    List<Object> out = new ArrayList<>();
+    for (Hit<Void> h : r.hits().hits()) {
+      out.add(EsCodec.decode(EsSummaries.data(h), h.index() + "/" + h.id()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<TraceSummary> findTraces(TraceQuery query) throws StoreException {
+    store.checkOpen();
+    BoolQuery.Builder summary = new BoolQuery.Builder();
+    boolean spanLevel = !query.operation().isEmpty() || !query.tags().isEmpty();
+    if (spanLevel) {
+      List<FieldValue> candidates = candidates(query);
+      if (candidates.isEmpty()) {
+        return List.of();
+      }
+      summary.filter(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(candidates))));
+    } else if (!query.service().isEmpty()) {
+      summary.filter(q -> q.term(t -> t.field("services").value(query.service())));
+    }
+    summary.filter(q -> q.range(r -> r.untyped(u -> u.field("start")
+        .gte(JsonData.of(query.startFromMicros())).lte(JsonData.of(query.startToMicros())))));
+    if (query.minDurationMicros() > 0 || query.maxDurationMicros() > 0) {
+      summary.filter(q -> q.range(r -> r.untyped(u -> {
+        u.field("duration").gte(JsonData.of(query.minDurationMicros()));
+        if (query.maxDurationMicros() > 0) {
+          u.lte(JsonData.of(query.maxDurationMicros()));
+        }
+        return u;
+      })));
+    }
+    if (query.errorOnly()) {
+      summary.filter(q -> q.term(t -> t.field("error").value(true)));
+    }
+    BoolQuery bool = summary.build();
+    SearchResponse<Map> r = client.call("searching traces", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(query.limit())
+        .query(q -> q.bool(bool))
+        .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
+        .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
+    List<TraceSummary> out = new ArrayList<>();
+    Set<TraceId> seen = new LinkedHashSet<>();
+    for (Hit<Map> h : r.hits().hits()) {
+      TraceSummary s = EsSummaries.fromDocument(h.source());
+      if (seen.add(s.traceId())) { // a summary caught moving to another day's index
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The traces with a span matching service, operation and every tag together, the newest
+   * matching span first, at most {@link #MAX_CANDIDATE_TRACES}. A matching span starts at or after
+   * its trace (so at or after {@code startFrom}) and, with a maximum duration, no later than
+   * {@code startTo + maxDuration}.
+   */
+  private List<FieldValue> candidates(TraceQuery query) throws StoreException {
+    BoolQuery.Builder b = new BoolQuery.Builder();
+    if (!query.service().isEmpty()) {
+      b.filter(term("service", EsSpanDocuments.term(query.service())));
+    }
+    if (!query.operation().isEmpty()) {
+      b.filter(term("name", EsSpanDocuments.term(query.operation())));
+    }
+    for (Map.Entry<String, String> tag : query.tags().entrySet()) {
+      b.filter(term("tag", EsSpanDocuments.tag(tag.getKey(), tag.getValue())));
+    }
+    long latest = query.maxDurationMicros() > 0
+        && query.startToMicros() <= Long.MAX_VALUE - query.maxDurationMicros()
+        ? query.startToMicros() + query.maxDurationMicros() : Long.MAX_VALUE;
+    b.filter(q -> q.range(r -> r.untyped(u -> u.field("start")
+        .gte(JsonData.of(query.startFromMicros())).lte(JsonData.of(latest)))));
+    BoolQuery bool = b.build();
+    SearchResponse<Void> r = client.call("searching spans", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(0)
+        .query(q -> q.bool(bool))
+        .aggregations("t", a -> a
+            .terms(t -> t.field("traceId").size(MAX_CANDIDATE_TRACES)
+                .order(NamedValue.of("latest", SortOrder.Desc)))
+            .aggregations("latest", x -> x.max(m -> m.field("start")))), Void.class));
+    return EsSummaries.buckets(r, "t").stream()
+        .map(bucket -> FieldValue.of(bucket.key().stringValue())).toList();
+  }
+
+  private static Query term(String field, String value) {
+    return Query.of(q -> q.term(t -> t.field(field).value(value)));
+  }
+
+  @Override
+  public List<String> services() throws StoreException {
+    store.checkOpen();
+    SearchResponse<Void> r = spanAggregation("listing services", Query.of(q -> q.matchAll(m -> m)),
+        "s", a -> a.terms(t -> t.field("service").size(MAX_NAMES)));
+    List<String> out = new ArrayList<>();
+    for (StringTermsBucket b : EsSummaries.buckets(r, "s")) {
+      out.add(b.key().stringValue());
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public List<Operation> operations(String service) throws StoreException {
+    store.checkOpen();
+    SearchResponse<Void> r = spanAggregation("listing operations",
+        term("service", EsSpanDocuments.term(service)),
+        "n", a -> a.terms(t -> t.field("name").size(MAX_NAMES))
+            .aggregations("k", k -> k.terms(t -> t.field("kind").size(10))));
+    List<Operation> out = new ArrayList<>();
+    for (StringTermsBucket n : EsSummaries.buckets(r, "n")) {
+      for (StringTermsBucket k : n.aggregations().get("k").sterms().buckets().array()) {
+        out.add(new Operation(n.key().stringValue(), SpanKind.valueOf(k.key().stringValue())));
+      }
+    }
+    out.sort(Comparator.comparing(Operation::name).thenComparing(Operation::kind));
+    return out;
+  }
+
+  @Override
+  public List<DependencyLink> dependencies(long endMicros, long lookbackMicros)
+      throws StoreException {
+    store.checkOpen();
+    Query q = Query.of(x -> x.bool(b -> b
+        .filter(f -> f.exists(e -> e.field("parentService")))
+        .filter(f -> f.range(r -> r.untyped(u -> u.field("start")
+            .gte(JsonData.of(endMicros - lookbackMicros)).lte(JsonData.of(endMicros)))))));
+    SearchResponse<Void> r = spanAggregation("reading dependencies", q, "p", a -> a
+        .terms(t -> t.field("parentService").size(MAX_NAMES))
+        .aggregations("c", c -> c.terms(t -> t.field("service").size(MAX_NAMES))
+            .aggregations("e", e -> e.filter(f -> f.term(t -> t.field("error").value(true))))));
+    List<DependencyLink> out = new ArrayList<>();
+    for (StringTermsBucket p : EsSummaries.buckets(r, "p")) {
+      for (StringTermsBucket c : p.aggregations().get("c").sterms().buckets().array()) {
+        out.add(new DependencyLink(p.key().stringValue(), c.key().stringValue(), c.docCount(),
+            c.aggregations().get("e").filter().docCount()));
+      }
+    }
+    out.sort(Comparator.comparing(DependencyLink::parent).thenComparing(DependencyLink::child));
+    return out;
+  }
+
+  @Override
+  public List<MinuteAggregate> aggregates(String service, String operation, long fromMicros,
+      long toMicros) throws StoreException {
+    store.checkOpen();
+    if (toMicros <= fromMicros) {
+      return List.of();
+    }
+    Query q = Query.of(x -> x.bool(b -> {
+      b.filter(term("service", EsSpanDocuments.term(service)));
+      if (!operation.isEmpty()) {
+        b.filter(term("name", EsSpanDocuments.term(operation)));
+      }
+      // whole minutes: a minute that [from, to) touches is counted whole, as the embedded store's
+      // per-minute counters are
+      return b.filter(f -> f.range(r -> r.untyped(u -> u.field("start")
+          .gte(JsonData.of(Math.floorDiv(fromMicros, MINUTE) * MINUTE))
+          .lt(JsonData.of(toMicros)))));
+    }));
+    SearchResponse<Void> r = spanAggregation("reading aggregates", q, "n", a -> a
+        .terms(t -> t.field("name").size(MAX_NAMES))
+        .aggregations("m", m -> m
+            .histogram(h -> h.field("start").interval((double) MINUTE).minDocCount(1))
+            .aggregations("p", p -> p.percentiles(x -> x.field("duration")
+                .percents(50.0, 95.0, 99.0).keyed(false)))
+            .aggregations("max", p -> p.max(x -> x.field("duration")))
+            .aggregations("e", e -> e.filter(f -> f.term(t -> t.field("error").value(true))))));
+    List<MinuteAggregate> out = new ArrayList<>();
+    for (StringTermsBucket n : EsSummaries.buckets(r, "n")) {
+      for (HistogramBucket m : n.aggregations().get("m").histogram().buckets().array()) {
+        Map<String, Aggregate> sub = m.aggregations();
+        long[] p = new long[3];
+        List<ArrayPercentilesItem> items = sub.get("p").tdigestPercentiles().values().array();
+        for (int i = 0; i < 3; i++) {
+          p[i] = Math.round(items.get(i).value());
+        }
+        long max = (long) sub.get("max").max().value();
+        out.add(new MinuteAggregate(service, n.key().stringValue(), (long) m.key(), m.docCount(),
+            sub.get("e").filter().docCount(), Math.min(p[0], max), Math.min(p[1], max),
+            Math.min(p[2], max), max));
+      }
+    }
+    out.sort(Comparator.comparing(MinuteAggregate::operation)
+        .thenComparingLong(MinuteAggregate::minuteMicros));
+    return out;
+  }
+
+  private SearchResponse<Void> spanAggregation(String what, Query query, String name,
+      java.util.function.Function<co.elastic.clients.elasticsearch._types.aggregations.Aggregation.Builder,
+          co.elastic.clients.util.ObjectBuilder<co.elastic.clients.elasticsearch._types.aggregations.Aggregation>> agg)
+      throws StoreException {
+    return client.call(what, c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(0).query(query).aggregations(name, agg), Void.class));
+  }
+}

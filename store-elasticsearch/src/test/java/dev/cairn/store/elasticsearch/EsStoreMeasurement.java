@@ -1,0 +1,167 @@
+package dev.cairn.store.elasticsearch;
+
+import dev.cairn.core.model.TraceId;
+import dev.cairn.store.EmbeddedStoreMeasurement;
+import dev.cairn.store.StoredSpan;
+import dev.cairn.store.Trace;
+import dev.cairn.store.TraceQuery;
+import dev.cairn.store.TraceSummary;
+import dev.cairn.store.WriteBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Write throughput, query latency and bytes per span on disk of the Elasticsearch store, on the
+ * embedded store's data set ({@link EmbeddedStoreMeasurement#dataSet}: 100,000 spans, 10,000
+ * traces, 8 attributes per span), into the local test node (one shard, no replica). A
+ * measurement, not part of the suite (its name matches no test pattern); run it with
+ * {@code mvn -B -pl store-elasticsearch -am test -Dtest=EsStoreMeasurement
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dspans=…} to change the size). Figures are in
+ * docs/store-elasticsearch.md.
+ */
+class EsStoreMeasurement {
+  private static final Pattern RECOVERY_SOURCE =
+      Pattern.compile("\"_recovery_source\" : \\{\\s*\"total\" : \"[^\"]*\",\\s*"
+          + "\"total_in_bytes\" : (\\d+)");
+  private static final String[] ROUTES = {"/api/cart/{id}", "/api/orders/{id}", "/api/orders",
+      "/api/users/{id}", "/health", "/api/catalog/items"};
+
+  @Test
+  void measure() throws Exception {
+    int spanCount = Integer.getInteger("spans", 100_000);
+    List<StoredSpan> all = EmbeddedStoreMeasurement.dataSet(spanCount);
+    List<TraceId> ids = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 10) {
+      ids.add(TraceId.of(all.get(i).span()));
+    }
+    Random random = new Random(7);
+    String prefix = EsTesting.newPrefix();
+    try (EsSpanStore store = EsTesting.store(prefix).build()) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < all.size(); i += 1000) {
+        store.writer().write(WriteBatch.ofSpans(all.subList(i, Math.min(all.size(), i + 1000))));
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("write, 1 thread: %,d spans in batches of 1,000: %.2f s, %,.0f spans/s%n",
+          all.size(), seconds, all.size() / seconds);
+
+      int lookups = 500;
+      long[] byId = new long[lookups];
+      for (int i = 0; i < lookups; i++) {
+        TraceId id = ids.get(random.nextInt(ids.size()));
+        long s = System.nanoTime();
+        Trace trace = store.reader().trace(id).orElseThrow();
+        byId[i] = System.nanoTime() - s;
+        if (trace.spans().size() != 10) {
+          throw new AssertionError("trace " + id + " has " + trace.spans().size() + " spans");
+        }
+      }
+      print("trace(id), 10 spans", byId);
+
+      long[] byKey = new long[lookups];
+      for (int i = 0; i < lookups; i++) {
+        int t = random.nextInt(ids.size());
+        long s = System.nanoTime();
+        List<TraceSummary> found = store.reader().findTraces(TraceQuery.builder()
+            .tag("order.id", Long.toString(1_000_000L + t)).build());
+        byKey[i] = System.nanoTime() - s;
+        if (found.size() != 1 || !found.get(0).traceId().equals(ids.get(t))) {
+          throw new AssertionError("order " + t + ": " + found);
+        }
+      }
+      print("findTraces(tag order.id=…), 1 hit", byKey);
+
+      int rounds = 100;
+      long[] broad = new long[rounds];
+      long[] recent = new long[rounds];
+      for (int i = 0; i < rounds; i++) {
+        long s = System.nanoTime();
+        List<TraceSummary> found = store.reader().findTraces(TraceQuery.builder().service("cart")
+            .tag("http.route", ROUTES[i % ROUTES.length]).limit(20).build());
+        broad[i] = System.nanoTime() - s;
+        if (found.size() != 20) {
+          throw new AssertionError("broad search found " + found.size());
+        }
+        s = System.nanoTime();
+        store.reader().findTraces(TraceQuery.builder().service("web").limit(20).build());
+        recent[i] = System.nanoTime() - s;
+      }
+      print("findTraces(service cart, tag http.route=…), limit 20", broad);
+      print("findTraces(service web), summaries only, limit 20", recent);
+
+      // the size a day's indices settle at: merged, as after the day's writes end
+      EsTesting.send("POST", "/" + prefix + "-*/_forcemerge?max_num_segments=1", null);
+      EsTesting.send("POST", "/" + prefix + "-*/_refresh", null);
+      System.out.print(EsTesting.send("GET", "/_cat/segments/" + prefix
+          + "-*?h=index,segment,docs.count,size&bytes=b", null));
+      String cat = EsTesting.send("GET", "/_cat/indices/" + prefix
+          + "-*?bytes=b&h=index,docs.count,pri.store.size&s=index", null);
+      long total = 0;
+      for (String line : cat.strip().split("\n")) {
+        String[] f = line.trim().split("\\s+");
+        long bytes = Long.parseLong(f[2]);
+        total += bytes;
+        System.out.printf("  %s: %s docs, %,d bytes, %.1f bytes/span%n", f[0], f[1], bytes,
+            bytes / (double) all.size());
+      }
+      System.out.printf("on disk after force merge: %,d bytes, %.1f bytes/span"
+          + " (with one replica: %.1f bytes/span)%n", total, total / (double) all.size(),
+          2.0 * total / all.size());
+      // Elasticsearch keeps each document's JSON as _recovery_source (for replicas) until the
+      // peer-recovery retention lease passes it (at most 12 h), then drops it at the next merge
+      long recovery = 0;
+      for (String kind : EsIndices.KINDS) {
+        String usage = EsTesting.send("POST", "/" + prefix + "-" + kind + "-*/_disk_usage"
+            + "?run_expensive_tasks=true&pretty", null);
+        if (Boolean.getBoolean("diskUsage")) {
+          System.out.println(usage);
+        }
+        Matcher m = RECOVERY_SOURCE.matcher(usage);
+        while (m.find()) {
+          recovery += Long.parseLong(m.group(1));
+        }
+      }
+      long settled = total - recovery;
+      System.out.printf("settled (without %,d bytes of _recovery_source): %,d bytes, %.1f"
+          + " bytes/span (with one replica: %.1f bytes/span)%n", recovery, settled,
+          settled / (double) all.size(), 2.0 * settled / all.size());
+    } finally {
+      EsTesting.deleteAll(prefix);
+    }
+
+    String prefix4 = EsTesting.newPrefix();
+    try (EsSpanStore store = EsTesting.store(prefix4).build()) {
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      long t0 = System.nanoTime();
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < all.size(); i += 1000) {
+        List<StoredSpan> batch = all.subList(i, Math.min(all.size(), i + 1000));
+        done.add(pool.submit(() -> store.writer().write(WriteBatch.ofSpans(batch))));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      pool.shutdown();
+      System.out.printf("write, 4 threads: %,d spans in batches of 1,000: %.2f s, %,.0f spans/s%n",
+          all.size(), seconds, all.size() / seconds);
+    } finally {
+      EsTesting.deleteAll(prefix4);
+    }
+  }
+
+  private static void print(String what, long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.printf("%s: p50 %.3f ms, p99 %.3f ms (%d calls)%n", what,
+        sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
+  }
+}
