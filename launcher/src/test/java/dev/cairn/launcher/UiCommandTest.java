@@ -36,7 +36,8 @@ class UiCommandTest {
   @Test
   void servesTheStoreAPullerIsWriting_untilStopped() throws Exception {
     Path dir = tmp.resolve("store");
-    try (EmbeddedSpanStore writer = EmbeddedSpanStore.open(dir)) {
+    // committed before write() returns, so the read-only UI sees it at once
+    try (EmbeddedSpanStore writer = EmbeddedSpanStore.builder(dir).commitInterval(Duration.ZERO).build()) {
       writer.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(SpanRecord.builder().traceId(1, 2).spanId(3)
           .service("checkout").name("GET /cart").kind(SpanKind.SERVER).startMicros(1_000_000).durationMicros(5)
           .build()))));

@@ -13,87 +13,95 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.lucene.store.ByteArrayDataInput;
 import org.apache.lucene.store.ByteBuffersDataOutput;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The bytes the embedded store keeps in stored fields: spans and log lines as one-record blocks of
- * the Cairn block format (docs/format.md), so a stored span decodes to exactly the SpanRecord that
- * was written; summaries and counters in a small private layout.
+ * The bytes the embedded store keeps in stored fields and in its write-ahead log: the spans and log
+ * lines of a trace part as one block of the Cairn block format (docs/format.md), so a stored span
+ * decodes to exactly the SpanRecord that was written; summaries, calls and counters in a small
+ * private layout.
  */
 final class EmbeddedCodec {
   private static final ThreadLocal<BlockDecoder> DECODERS = ThreadLocal.withInitial(BlockDecoder::new);
 
-  // Level 0 (LZ4 fast): a one-span block rarely compresses; Lucene compresses stored fields anyway.
-  private final BlockEncoder encoder = new BlockEncoder(1024, 0);
+  /** A part is cut into several blocks (documents) past this many uncompressed bytes. */
+  static final int PART_TARGET_BYTES = 1 << 20;
 
-  /** One thread at a time (the store's writer thread). Null when the span cannot be encoded. */
-  byte[] encode(SpanRecord span) {
-    encoder.reset();
-    if (!encoder.addSpan(span)) {
-      return null;
-    }
-    return copy(encoder.finish());
+  // Level 0 (LZ4 fast): the string table already removes most repetition inside a trace, and
+  // the block is compressed once more by Lucene's stored fields.
+  private final BlockEncoder encoder = new BlockEncoder(PART_TARGET_BYTES, 0);
+
+  /** One thread at a time (the store's writer thread): the encoder of trace parts. */
+  BlockEncoder encoder() {
+    return encoder;
   }
 
-  byte[] encode(LogRecord log) {
-    encoder.reset();
-    if (!encoder.addLog(log)) {
-      return null;
-    }
-    return copy(encoder.finish());
-  }
-
-  private static byte[] copy(ByteBuffer b) {
+  static byte[] copy(ByteBuffer b) {
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;
   }
 
-  /** Decodes a stored span or log line; thread-safe. */
-  static Object decode(BytesRef bytes) throws StoreException {
-    byte[] copy = BytesRef.deepCopyOf(bytes).bytes;
-    List<Object> out = new ArrayList<>(1);
+  /** Decodes a stored block of spans and log lines, in their stored order; thread-safe. */
+  static void decode(BytesRef bytes, RecordVisitor visitor) throws StoreException {
+    byte[] copy = bytes.offset == 0 && bytes.length == bytes.bytes.length ? bytes.bytes
+        : BytesRef.deepCopyOf(bytes).bytes;
     try {
-      DECODERS.get().decode(Block.wrap(0, copy), new RecordVisitor() {
-        @Override
-        public void span(SpanRecord span) {
-          out.add(span);
-        }
-
-        @Override
-        public void log(LogRecord log) {
-          out.add(log);
-        }
-      });
+      DECODERS.get().decode(Block.wrap(0, copy), visitor);
     } catch (FormatException e) {
-      throw new StoreException("stored span or log line is unreadable: " + e.getMessage(), e);
+      throw new StoreException("stored spans are unreadable: " + e.getMessage(), e);
     }
-    if (out.size() != 1) {
-      throw new StoreException("stored record holds " + out.size() + " records, expected 1");
-    }
-    return out.get(0);
   }
 
-  static byte[] summary(TraceSummary s) {
+  /** Decodes a stored block into its spans and its log lines, in their stored order. */
+  static void decode(BytesRef bytes, Consumer<SpanRecord> spans, Consumer<LogRecord> logs)
+      throws StoreException {
+    decode(bytes, new RecordVisitor() {
+      @Override
+      public void span(SpanRecord span) {
+        spans.accept(span);
+      }
+
+      @Override
+      public void log(LogRecord log) {
+        logs.accept(log);
+      }
+    });
+  }
+
+  /** The spans of a stored block; log lines are skipped. */
+  static List<SpanRecord> spans(BytesRef bytes) throws StoreException {
+    List<SpanRecord> out = new ArrayList<>();
+    decode(bytes, out::add);
+    return out;
+  }
+
+  static byte[] summary(EmbeddedSummary s) {
     ByteBuffersDataOutput out = new ByteBuffersDataOutput();
     try {
-      out.writeLong(s.traceId().high());
-      out.writeLong(s.traceId().low());
-      out.writeString(s.rootService());
-      out.writeString(s.rootOperation());
-      out.writeZLong(s.startMicros());
-      out.writeVLong(s.durationMicros());
-      out.writeVInt(s.spanCount());
-      out.writeVInt(s.services().size());
-      for (String svc : s.services()) {
+      out.writeLong(s.traceId.high());
+      out.writeLong(s.traceId.low());
+      out.writeString(s.rootService);
+      out.writeString(s.rootOperation);
+      boolean empty = s.spanCount == 0;
+      out.writeZLong(empty ? 0 : s.start);
+      out.writeVLong(empty ? 0 : s.end - s.start);
+      out.writeVInt(s.spanCount);
+      out.writeVInt(s.services.size());
+      for (String svc : s.services) {
         out.writeString(svc);
       }
-      out.writeByte((byte) ((s.error() ? 1 : 0) | (s.complete() ? 2 : 0)));
-      out.writeVInt(s.warnings().size());
-      for (String w : s.warnings()) {
+      out.writeByte((byte) ((s.error ? 1 : 0) | (s.complete ? 2 : 0) | (s.hasRoot ? 4 : 0)));
+      out.writeVInt(s.warnings.size());
+      for (String w : s.warnings) {
         out.writeString(w);
+      }
+      if (s.hasRoot) {
+        out.writeZLong(s.rootStart);
+        out.writeLong(s.rootSpanId);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -102,26 +110,70 @@ final class EmbeddedCodec {
   }
 
   static TraceSummary summary(BytesRef bytes) throws IOException {
+    return summaryState(bytes).toSummary();
+  }
+
+  static EmbeddedSummary summaryState(BytesRef bytes) throws IOException {
     ByteArrayDataInput in = new ByteArrayDataInput(bytes.bytes, bytes.offset, bytes.length);
-    TraceId id = new TraceId(in.readLong(), in.readLong());
-    String rootService = in.readString();
-    String rootOperation = in.readString();
-    long start = in.readZLong();
-    long duration = in.readVLong();
-    int spans = in.readVInt();
+    EmbeddedSummary s = new EmbeddedSummary(new TraceId(in.readLong(), in.readLong()));
+    s.rootService = in.readString();
+    s.rootOperation = in.readString();
+    s.start = in.readZLong();
+    s.end = s.start + in.readVLong();
+    s.spanCount = in.readVInt();
+    if (s.spanCount == 0) { // a note alone: the first span sets start and end
+      s.start = Long.MAX_VALUE;
+      s.end = Long.MIN_VALUE;
+    }
     int n = in.readVInt();
-    List<String> services = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      services.add(in.readString());
+      s.services.add(in.readString());
     }
     int flags = in.readByte();
+    s.error = (flags & 1) != 0;
+    s.complete = (flags & 2) != 0;
+    s.hasRoot = (flags & 4) != 0;
     n = in.readVInt();
     List<String> warnings = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       warnings.add(in.readString());
     }
-    return new TraceSummary(id, rootService, rootOperation, start, duration, spans, services,
-        (flags & 1) != 0, (flags & 2) != 0, warnings);
+    s.warnings = List.copyOf(warnings);
+    if (s.hasRoot) {
+      s.rootStart = in.readZLong();
+      s.rootSpanId = in.readLong();
+    }
+    return s;
+  }
+
+  /** A call between services, kept on its part for dependency windows that cut a minute. */
+  record Call(long startMicros, String pair, boolean error) {}
+
+  static byte[] calls(List<Call> calls) {
+    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    try {
+      out.writeVInt(calls.size());
+      for (Call c : calls) {
+        out.writeZLong(c.startMicros());
+        out.writeByte((byte) (c.error() ? 1 : 0));
+        out.writeString(c.pair());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toArrayCopy();
+  }
+
+  static List<Call> calls(BytesRef bytes) throws IOException {
+    ByteArrayDataInput in = new ByteArrayDataInput(bytes.bytes, bytes.offset, bytes.length);
+    int n = in.readVInt();
+    List<Call> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long start = in.readZLong();
+      boolean error = in.readByte() == 1;
+      out.add(new Call(start, in.readString(), error));
+    }
+    return out;
   }
 
   /** A dependency counter: parent, child, calls, errors. */

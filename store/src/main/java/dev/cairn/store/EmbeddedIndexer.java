@@ -2,25 +2,24 @@ package dev.cairn.store;
 
 import static dev.cairn.store.Fields.*;
 
+import dev.cairn.core.format.BlockEncoder;
 import dev.cairn.core.model.Attribute;
-import dev.cairn.core.model.Ids;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
@@ -28,6 +27,7 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.LeafReaderContext;
@@ -35,174 +35,348 @@ import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.search.BooleanClause.Occur;
-import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteArrayDataInput;
+import org.apache.lucene.store.ByteBuffersDataOutput;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * Applies a group of write batches to the index writer, on the store's writer thread only. New
- * documents are added as the batches are read; summaries and counters are computed over the whole
- * group (from the index as last committed plus the group's new spans) and written once at the end.
- * The caller commits. Any exception leaves the writer with uncommitted changes the caller must roll
- * back.
+ * The embedded store's write path, on the writer thread only; lives as long as its IndexWriter.
+ *
+ * <p>Spans are stored as trace parts: the new spans (and log lines) of one trace in one write, one
+ * Lucene document holding them as a block, indexed by the distinct values of its spans. Whether a
+ * span is new is decided in memory for the traces written since the searcher was last refreshed
+ * ({@link TraceState}: their span IDs and summary), and by the index for the others: a trace absent
+ * from the index (the usual case, the puller writes whole new traces) costs one term lookup. So
+ * nothing needs a refresh or a commit between writes; summaries and per-minute counters are kept
+ * in memory while they may be newer than the searcher, and written as documents.
  */
 final class EmbeddedIndexer {
   private final IndexWriter writer;
-  private final IndexSearcher searcher;
   private final EmbeddedCodec codec;
-  private final MessageDigest sha256;
+  private IndexSearcher searcher;
+  private long seq;
+  /** Traces touched since the searcher last covered them, oldest touch first. */
+  private final LinkedHashMap<TraceId, TraceState> recent = new LinkedHashMap<>();
+  /** Counter values by document ID; authoritative, since only this thread writes counters. */
+  private final HashMap<String, Counter> counters = new HashMap<>();
+  /** Every trace in the index or in {@link #recent}; null until the first group builds it. */
+  private EmbeddedTraceFilter traces;
 
-  private final Set<String> newIds = new HashSet<>();
-  private final Map<String, Boolean> traceInIndex = new HashMap<>();
-  private final Map<TraceId, List<SpanRecord>> newSpans = new LinkedHashMap<>();
-  private final Map<TraceId, TraceNote> notes = new LinkedHashMap<>();
-  private final Map<String, EmbeddedCodec.Dependency> dependencies = new HashMap<>();
-  private final Map<String, EmbeddedCodec.Aggregate> aggregates = new HashMap<>();
-
-  EmbeddedIndexer(IndexWriter writer, IndexSearcher searcher, EmbeddedCodec codec) {
+  EmbeddedIndexer(IndexWriter writer, EmbeddedCodec codec) {
     this.writer = writer;
-    this.searcher = searcher;
     this.codec = codec;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+  }
+
+  /**
+   * A filter of the traces the searcher holds, plus those in memory (written since), sized for
+   * twice as many as there are now (at least 1M).
+   */
+  private void buildFilter() throws IOException {
+    IndexReader reader = searcher.getIndexReader();
+    long terms = 0;
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Terms t = ctx.reader().terms(TRACE);
+      terms += t == null ? 0 : Math.max(0, t.size());
+    }
+    EmbeddedTraceFilter f = new EmbeddedTraceFilter(Math.max(1 << 20, 2 * (terms + recent.size())));
+    for (LeafReaderContext ctx : reader.leaves()) {
+      Terms t = ctx.reader().terms(TRACE);
+      if (t == null) {
+        continue;
+      }
+      TermsEnum te = t.iterator();
+      for (BytesRef term = te.next(); term != null; term = te.next()) {
+        if (term.length == 32) { // 32 hex chars: the two halves, read without building a String
+          f.add(hexLong(term, 0), hexLong(term, 16));
+        }
+      }
+    }
+    for (TraceId t : recent.keySet()) {
+      f.add(t);
+    }
+    traces = f;
+  }
+
+  private static long hexLong(BytesRef b, int from) {
+    long v = 0;
+    for (int i = 0; i < 16; i++) {
+      v = (v << 4) | Character.digit(b.bytes[b.offset + from + i], 16);
+    }
+    return v;
+  }
+
+  /** What the writer knows of a trace: every stored span ID and log line, and its summary. */
+  static final class TraceState {
+    long seq;
+    final Set<Long> spanIds = new HashSet<>();
+    Set<LogRecord> logs = Set.of();
+    EmbeddedSummary summary;
+    boolean summaryStored;
+  }
+
+  private static final class Counter {
+    Object value; // EmbeddedCodec.Dependency or EmbeddedCodec.Aggregate
+    long seq;
+  }
+
+  /** New spans and log lines of one trace from one write, and their encoded block. */
+  static final class Part {
+    final TraceId trace;
+    final List<StoredSpan> spans = new ArrayList<>();
+    final List<LogRecord> logs = new ArrayList<>();
+    final Set<Long> spanIds = new HashSet<>();
+    final Set<LogRecord> logSet = new HashSet<>();
+    byte[] block;
+
+    Part(TraceId trace) {
+      this.trace = trace;
     }
   }
 
-  /** A batch's documents, encoded before anything of it reaches the writer. */
+  /** A batch checked against what is stored and encoded; nothing of it is applied yet. */
   static final class Prepared {
-    final WriteBatch batch;
-    final List<byte[]> spanBytes = new ArrayList<>();
-    final List<byte[]> logBytes = new ArrayList<>();
+    final List<Part> parts;
+    final List<TraceNote> notes;
+    final WriteResult result;
 
-    Prepared(WriteBatch batch) {
-      this.batch = batch;
+    Prepared(List<Part> parts, List<TraceNote> notes, WriteResult result) {
+      this.parts = parts;
+      this.notes = notes;
+      this.result = result;
     }
   }
 
   /**
-   * Encodes a batch; fails (touching nothing) when a span or log line cannot be encoded, so one bad
-   * batch never leaves half of itself in the writer.
+   * Starts a group of writes. {@code covered} is the last group the searcher is known to hold
+   * (read before acquiring it): what it covers needs no memory any more.
    */
-  Prepared prepare(WriteBatch batch) throws StoreException {
-    Prepared p = new Prepared(batch);
-    for (StoredSpan s : batch.spans()) {
-      byte[] b = codec.encode(s.span());
-      if (b == null) {
-        throw new StoreException("span " + s.span().traceIdHex() + "/" + s.span().spanIdHex()
-            + " cannot be encoded (a record is at most 1 MiB, docs/format.md): batch not stored");
+  void begin(IndexSearcher searcher, long groupSeq, long covered) {
+    this.searcher = searcher;
+    this.seq = groupSeq;
+    for (Iterator<TraceState> it = recent.values().iterator(); it.hasNext(); ) {
+      if (it.next().seq > covered) {
+        break; // in order of last touch
       }
-      p.spanBytes.add(b);
+      it.remove();
     }
-    for (LogRecord l : batch.logs()) {
-      byte[] b = codec.encode(l);
-      if (b == null) {
-        throw new StoreException("log line of trace " + l.traceIdHex()
-            + " cannot be encoded (a record is at most 1 MiB): batch not stored");
+    if (counters.size() > 50_000) {
+      counters.values().removeIf(c -> c.seq <= covered);
+    }
+    if (traces == null || traces.full()) {
+      try {
+        buildFilter();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      p.logBytes.add(b);
     }
-    return p;
   }
 
-  /** Adds the new spans and log lines of a prepared batch. */
-  WriteResult add(Prepared p) throws IOException {
+  /** Traces held in memory; the store refreshes its searcher when they become too many. */
+  int tracked() {
+    return recent.size();
+  }
+
+  /**
+   * Sorts a batch into new and already stored spans and log lines and encodes the new ones; fails
+   * (changing nothing) when one cannot be encoded, so a bad batch never leaves half of itself.
+   */
+  Prepared prepare(WriteBatch batch) throws IOException, StoreException {
+    Map<TraceId, Part> parts = new LinkedHashMap<>();
     int stored = 0;
     int present = 0;
     int logs = 0;
-    List<StoredSpan> spans = p.batch.spans();
-    for (int i = 0; i < spans.size(); i++) {
-      StoredSpan s = spans.get(i);
+    for (StoredSpan s : batch.spans()) {
       SpanRecord span = s.span();
-      String id = "s" + span.traceIdHex() + span.spanIdHex();
-      if (!newIds.add(id)
-          || (inIndex(span.traceIdHex()) && exists(searcher.getIndexReader(), ID, new BytesRef(id)))) {
+      TraceId t = TraceId.of(span);
+      TraceState st = state(t);
+      Part p = parts.computeIfAbsent(t, Part::new);
+      if (st.spanIds.contains(span.spanId()) || !p.spanIds.add(span.spanId())) {
         present++;
-        continue;
+      } else {
+        p.spans.add(s);
+        stored++;
       }
-      writer.addDocument(spanDocument(id, s, p.spanBytes.get(i)));
-      newSpans.computeIfAbsent(TraceId.of(span), t -> new ArrayList<>()).add(span);
-      count(s);
-      stored++;
     }
-    List<LogRecord> logList = p.batch.logs();
-    for (int i = 0; i < logList.size(); i++) {
-      LogRecord l = logList.get(i);
-      String id = logId(l);
-      if (!newIds.add(id) || exists(searcher.getIndexReader(), ID, new BytesRef(id))) {
-        continue;
+    for (LogRecord l : batch.logs()) {
+      TraceId t = new TraceId(l.traceIdHigh(), l.traceIdLow());
+      TraceState st = state(t);
+      Part p = parts.computeIfAbsent(t, Part::new);
+      if (!st.logs.contains(l) && p.logSet.add(l)) {
+        p.logs.add(l);
+        logs++;
       }
-      writer.addDocument(logDocument(id, l, p.logBytes.get(i)));
-      logs++;
     }
-    for (TraceNote n : p.batch.notes()) {
-      notes.remove(n.traceId()); // keep the latest note last
-      notes.put(n.traceId(), n);
+    for (TraceNote n : batch.notes()) {
+      state(n.traceId());
     }
-    return new WriteResult(stored, present, logs);
+    List<Part> encoded = new ArrayList<>(parts.size());
+    for (Part p : parts.values()) {
+      if (!p.spans.isEmpty() || !p.logs.isEmpty()) {
+        encode(p, encoded);
+      }
+    }
+    return new Prepared(encoded, batch.notes(), new WriteResult(stored, present, logs));
+  }
+
+  /** Encodes a part, cut into several past {@link EmbeddedCodec#PART_TARGET_BYTES}. */
+  private void encode(Part whole, List<Part> out) throws StoreException {
+    BlockEncoder enc = codec.encoder();
+    enc.reset();
+    Part chunk = new Part(whole.trace);
+    for (StoredSpan s : whole.spans) {
+      if (!enc.addSpan(s.span())) {
+        throw new StoreException("span " + s.span().traceIdHex() + "/" + s.span().spanIdHex()
+            + " cannot be encoded (a record is at most 1 MiB, docs/format.md): batch not stored");
+      }
+      chunk.spans.add(s);
+      if (enc.isFull()) {
+        chunk.block = EmbeddedCodec.copy(enc.finish());
+        out.add(chunk);
+        chunk = new Part(whole.trace);
+      }
+    }
+    for (LogRecord l : whole.logs) {
+      if (!enc.addLog(l)) {
+        throw new StoreException("log line of trace " + l.traceIdHex()
+            + " cannot be encoded (a record is at most 1 MiB): batch not stored");
+      }
+      chunk.logs.add(l);
+      if (enc.isFull()) {
+        chunk.block = EmbeddedCodec.copy(enc.finish());
+        out.add(chunk);
+        chunk = new Part(whole.trace);
+      }
+    }
+    if (!enc.isEmpty()) {
+      chunk.block = EmbeddedCodec.copy(enc.finish());
+      out.add(chunk);
+    }
+  }
+
+  /** Records a prepared batch as stored, so later batches see its spans as present. */
+  void accept(Prepared p) {
+    for (Part part : p.parts) {
+      TraceState st = touch(part.trace);
+      for (StoredSpan s : part.spans) {
+        st.spanIds.add(s.span().spanId());
+      }
+      if (!part.logs.isEmpty()) {
+        if (st.logs.isEmpty()) {
+          st.logs = new HashSet<>();
+        }
+        st.logs.addAll(part.logs);
+      }
+    }
+    for (TraceNote n : p.notes) {
+      touch(n.traceId());
+    }
+  }
+
+  private TraceState touch(TraceId t) {
+    TraceState st = recent.remove(t); // re-inserted last: the map stays in order of last touch
+    st.seq = seq;
+    recent.put(t, st);
+    return st;
   }
 
   /**
-   * Whether the index holds anything of the trace: when not (the common case, a puller writes whole
-   * new traces), its spans need no lookup one by one and its summary starts from nothing.
+   * Adds the documents of accepted batches: their parts, the summaries of the traces they touched
+   * and the per-minute counters of their new spans.
    */
-  private boolean inIndex(String traceHex) throws IOException {
-    Boolean known = traceInIndex.get(traceHex);
-    if (known == null) {
-      known = exists(searcher.getIndexReader(), TRACE, new BytesRef(traceHex));
-      traceInIndex.put(traceHex, known);
+  void index(List<Prepared> group) throws IOException, StoreException {
+    Set<TraceId> touched = new LinkedHashSet<>();
+    Set<String> changed = new LinkedHashSet<>();
+    for (Prepared p : group) {
+      for (Part part : p.parts) {
+        writer.addDocument(partDocument(part));
+        TraceState st = recent.get(part.trace);
+        if (st.summary == null) {
+          st.summary = new EmbeddedSummary(part.trace);
+        }
+        for (StoredSpan s : part.spans) {
+          st.summary.add(s.span());
+          count(s, changed);
+        }
+        touched.add(part.trace);
+      }
+      for (TraceNote n : p.notes) {
+        TraceState st = recent.get(n.traceId());
+        if (st.summary == null) {
+          st.summary = new EmbeddedSummary(n.traceId());
+        }
+        st.summary.note(n);
+        touched.add(n.traceId());
+      }
     }
-    return known;
+    for (TraceId t : touched) {
+      TraceState st = recent.get(t);
+      Document doc = summaryDocument(st.summary);
+      if (st.summaryStored) {
+        writer.updateDocument(new Term(ID, "t" + t.hex()), doc);
+      } else {
+        writer.addDocument(doc); // a new trace: no delete term for Lucene to resolve
+        st.summaryStored = true;
+      }
+    }
+    for (String key : changed) {
+      writer.updateDocument(new Term(ID, key), counterDocument(key, counters.get(key).value));
+    }
   }
 
-  /** Writes the summaries of the touched traces and the changed counters. */
-  void finish() throws IOException, StoreException {
-    Set<TraceId> touched = new HashSet<>(newSpans.keySet());
-    touched.addAll(notes.keySet());
-    for (TraceId t : touched) {
-      updateSummary(t);
+  /** The writer's knowledge of a trace, read from the index when it is not in memory. */
+  private TraceState state(TraceId t) throws IOException, StoreException {
+    TraceState st = recent.get(t);
+    if (st != null) {
+      return st;
     }
-    for (Map.Entry<String, EmbeddedCodec.Dependency> e : dependencies.entrySet()) {
-      EmbeddedCodec.Dependency d = e.getValue();
-      BytesRef old = storedData(e.getKey());
-      if (old != null) {
-        EmbeddedCodec.Dependency o = EmbeddedCodec.dependency(old);
-        d = new EmbeddedCodec.Dependency(d.parent(), d.child(), d.calls() + o.calls(),
-            d.errors() + o.errors());
+    st = new TraceState();
+    st.seq = seq;
+    String hex = t.hex();
+    if (!traces.mayContain(t)) {
+      traces.add(t); // a trace new to the store: no lookup
+    } else if (exists(searcher.getIndexReader(), TRACE, new BytesRef(hex))) {
+      BytesRef summary = storedData(searcher.getIndexReader(), "t" + hex);
+      if (summary != null) {
+        st.summary = EmbeddedCodec.summaryState(summary);
+        st.summaryStored = true;
       }
-      long minute = Long.parseLong(e.getKey().substring(1, e.getKey().indexOf('\0')));
-      Document doc = new Document();
-      doc.add(new StringField(ID, e.getKey(), Field.Store.NO));
-      doc.add(new StringField(TYPE, TYPE_DEPENDENCY, Field.Store.NO));
-      doc.add(new LongPoint(MINUTE, minute));
-      doc.add(new StoredField(DATA, EmbeddedCodec.dependency(d)));
-      writer.updateDocument(new Term(ID, e.getKey()), doc);
-    }
-    for (Map.Entry<String, EmbeddedCodec.Aggregate> e : aggregates.entrySet()) {
-      EmbeddedCodec.Aggregate a = e.getValue();
-      BytesRef old = storedData(e.getKey());
-      if (old != null) {
-        EmbeddedCodec.Aggregate o = EmbeddedCodec.aggregate(old);
-        a.latency().merge(o.latency());
-        a = new EmbeddedCodec.Aggregate(a.service(), a.operation(), a.minute(),
-            a.errors() + o.errors(), a.latency());
+      Set<Long> ids = st.spanIds;
+      Set<LogRecord> logs = new HashSet<>();
+      for (BytesRef block : partBlocks(searcher, hex)) {
+        EmbeddedCodec.decode(block, span -> ids.add(span.spanId()), logs::add);
       }
-      Document doc = new Document();
-      doc.add(new StringField(ID, e.getKey(), Field.Store.NO));
-      doc.add(new StringField(TYPE, TYPE_AGGREGATE, Field.Store.NO));
-      doc.add(new LongPoint(MINUTE, a.minute()));
-      doc.add(new StringField(COUNTER_SERVICE, term(a.service()), Field.Store.NO));
-      doc.add(new StringField(COUNTER_OPERATION, term(a.operation()), Field.Store.NO));
-      doc.add(new StoredField(DATA, EmbeddedCodec.aggregate(a)));
-      writer.updateDocument(new Term(ID, e.getKey()), doc);
+      st.logs = logs.isEmpty() ? Set.of() : logs;
     }
+    recent.put(t, st);
+    return st;
+  }
+
+  /** The blocks of every part of a trace, from their doc values. */
+  static List<BytesRef> partBlocks(IndexSearcher s, String hex) throws IOException {
+    List<BytesRef> out = new ArrayList<>();
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      Terms terms = ctx.reader().terms(TRACE);
+      if (terms == null) {
+        continue;
+      }
+      TermsEnum te = terms.iterator();
+      if (!te.seekExact(new BytesRef(hex))) {
+        continue;
+      }
+      Bits live = ctx.reader().getLiveDocs();
+      BinaryDocValues blocks = ctx.reader().getBinaryDocValues(PART_BLOCK);
+      PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
+      for (int d = pe.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = pe.nextDoc()) {
+        // the summary document has the trace term too, but no block
+        if ((live == null || live.get(d)) && blocks != null && blocks.advanceExact(d)) {
+          out.add(BytesRef.deepCopyOf(blocks.binaryValue()));
+        }
+      }
+    }
+    return out;
   }
 
   static boolean isCall(StoredSpan s) {
@@ -213,112 +387,231 @@ final class EmbeddedIndexer {
     return cut(parent, 4000) + '\0' + cut(child, 4000);
   }
 
-  private void count(StoredSpan s) {
+  private void count(StoredSpan s, Set<String> changed) throws IOException {
     SpanRecord span = s.span();
     long minute = minuteOf(span.startMicros());
     boolean error = span.status() == StatusCode.ERROR;
     if (isCall(s)) {
       String key = term("d" + minute + '\0' + s.parentService() + '\0' + span.service());
-      dependencies.merge(key,
-          new EmbeddedCodec.Dependency(s.parentService(), span.service(), 1, error ? 1 : 0),
-          (a, b) -> new EmbeddedCodec.Dependency(a.parent(), a.child(), a.calls() + b.calls(),
-              a.errors() + b.errors()));
+      Counter c = counter(key);
+      EmbeddedCodec.Dependency d = (EmbeddedCodec.Dependency) c.value;
+      c.value = d == null
+          ? new EmbeddedCodec.Dependency(s.parentService(), span.service(), 1, error ? 1 : 0)
+          : new EmbeddedCodec.Dependency(d.parent(), d.child(), d.calls() + 1,
+              d.errors() + (error ? 1 : 0));
+      changed.add(key);
     }
     String key = term("a" + minute + '\0' + span.service() + '\0' + span.name());
-    EmbeddedCodec.Aggregate a = aggregates.computeIfAbsent(key, k -> new EmbeddedCodec.Aggregate(
-        span.service(), span.name(), minute, 0, new LatencyHistogram()));
-    a.latency().record(span.durationMicros());
-    if (error) {
-      aggregates.put(key, new EmbeddedCodec.Aggregate(a.service(), a.operation(), minute,
-          a.errors() + 1, a.latency()));
+    Counter c = counter(key);
+    EmbeddedCodec.Aggregate a = (EmbeddedCodec.Aggregate) c.value;
+    if (a == null) {
+      a = new EmbeddedCodec.Aggregate(span.service(), span.name(), minute, 0,
+          new LatencyHistogram());
     }
+    a.latency().record(span.durationMicros());
+    c.value = error ? new EmbeddedCodec.Aggregate(a.service(), a.operation(), minute,
+        a.errors() + 1, a.latency()) : a;
+    changed.add(key);
   }
 
-  private void updateSummary(TraceId traceId) throws IOException, StoreException {
-    String hex = traceId.hex();
-    boolean inIndex = inIndex(hex);
-    List<SpanRecord> spans = new ArrayList<>(inIndex ? storedSpans(hex) : List.of());
-    spans.addAll(newSpans.getOrDefault(traceId, List.of()));
-    BytesRef oldData = inIndex ? storedData("t" + hex) : null;
-    TraceSummary old = oldData == null ? null : EmbeddedCodec.summary(oldData);
-    TraceNote note = notes.get(traceId);
-    boolean complete = note != null ? note.complete() : old != null && old.complete();
-    List<String> warnings = note != null ? note.warnings() : old != null ? old.warnings() : List.of();
-    TraceSummary s = summarize(traceId, spans, complete, warnings);
+  /** A counter's current value: from memory, or else from the index (null value when new). */
+  private Counter counter(String key) throws IOException {
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = new Counter();
+      BytesRef old = storedData(searcher.getIndexReader(), key);
+      if (old != null) {
+        c.value = key.charAt(0) == 'd' ? EmbeddedCodec.dependency(old)
+            : EmbeddedCodec.aggregate(old);
+      }
+      counters.put(key, c);
+    }
+    c.seq = seq;
+    return c;
+  }
 
+  private static Document counterDocument(String key, Object value) {
     Document doc = new Document();
-    String id = "t" + hex;
-    doc.add(new StringField(ID, id, Field.Store.NO));
+    doc.add(new StringField(ID, key, Field.Store.NO));
+    if (value instanceof EmbeddedCodec.Dependency d) {
+      long minute = Long.parseLong(key.substring(1, key.indexOf('\0')));
+      doc.add(new StringField(TYPE, TYPE_DEPENDENCY, Field.Store.NO));
+      doc.add(new LongPoint(MINUTE, minute));
+      doc.add(new StoredField(DATA, EmbeddedCodec.dependency(d)));
+    } else {
+      EmbeddedCodec.Aggregate a = (EmbeddedCodec.Aggregate) value;
+      doc.add(new StringField(TYPE, TYPE_AGGREGATE, Field.Store.NO));
+      doc.add(new LongPoint(MINUTE, a.minute()));
+      doc.add(new StringField(COUNTER_SERVICE, term(a.service()), Field.Store.NO));
+      doc.add(new StringField(COUNTER_OPERATION, term(a.operation()), Field.Store.NO));
+      doc.add(new StoredField(DATA, EmbeddedCodec.aggregate(a)));
+    }
+    return doc;
+  }
+
+  private static Document summaryDocument(EmbeddedSummary state) {
+    TraceSummary s = state.toSummary();
+    String hex = s.traceId().hex();
+    Document doc = new Document();
+    doc.add(new StringField(ID, "t" + hex, Field.Store.NO));
     doc.add(new StringField(TYPE, TYPE_TRACE, Field.Store.NO));
     doc.add(new StringField(TRACE, hex, Field.Store.NO));
     doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
     doc.add(new LongPoint(TRACE_START, s.startMicros()));
     doc.add(new NumericDocValuesField(TRACE_START, s.startMicros()));
     doc.add(new LongPoint(TRACE_DURATION, s.durationMicros()));
-    doc.add(new LongPoint(TRACE_SPANS, s.spanCount()));
+    doc.add(new NumericDocValuesField(TRACE_DURATION, s.durationMicros()));
+    if (s.spanCount() == 0) {
+      doc.add(new StringField(TRACE_NO_SPANS, "true", Field.Store.NO)); // a note alone
+    }
     for (String svc : s.services()) {
       doc.add(new StringField(TRACE_SERVICE, term(svc), Field.Store.NO));
     }
-    doc.add(new StringField(TRACE_ERROR, Boolean.toString(s.error()), Field.Store.NO));
-    doc.add(new StringField(TRACE_COMPLETE, Boolean.toString(s.complete()), Field.Store.NO));
-    doc.add(new StoredField(DATA, EmbeddedCodec.summary(s)));
-    writer.updateDocument(new Term(ID, id), doc);
+    if (s.error()) {
+      doc.add(new StringField(TRACE_ERROR, "true", Field.Store.NO));
+    }
+    doc.add(new StoredField(DATA, EmbeddedCodec.summary(state)));
+    return doc;
   }
 
   /**
-   * The summary of a trace from all its spans. The root is the span without a parent (the earliest
-   * one, should there be several); start and duration span every span.
+   * A part: its block, and each distinct service, name, operation and tag of its spans once, so a
+   * search finds the part; whether one span has them all together is checked on the spans.
    */
-  static TraceSummary summarize(TraceId traceId, List<SpanRecord> spans, boolean complete,
-      List<String> warnings) {
-    long start = Long.MAX_VALUE;
-    long end = Long.MIN_VALUE;
-    boolean error = false;
-    SpanRecord root = null;
-    Set<String> services = new TreeSet<>();
-    for (SpanRecord s : spans) {
-      start = Math.min(start, s.startMicros());
-      end = Math.max(end, s.startMicros() + s.durationMicros());
-      error |= s.status() == StatusCode.ERROR;
-      services.add(s.service());
-      if (s.isRoot() && (root == null || ROOT_ORDER.compare(s, root) < 0)) {
-        root = s;
+  private static Document partDocument(Part part) {
+    String hex = part.trace.hex();
+    Document doc = new Document();
+    doc.add(new StringField(TYPE, TYPE_PART, Field.Store.NO));
+    doc.add(new StringField(TRACE, hex, Field.Store.NO));
+    doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
+    Set<String> services = new HashSet<>();
+    Set<String> names = new HashSet<>();
+    Set<String> operations = new HashSet<>();
+    Set<String> tags = new HashSet<>();
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    List<EmbeddedCodec.Call> calls = new ArrayList<>();
+    for (StoredSpan stored : part.spans) {
+      SpanRecord s = stored.span();
+      first = Math.min(first, s.startMicros());
+      last = Math.max(last, s.startMicros());
+      String service = term(s.service());
+      String name = term(s.name());
+      add(doc, services, SPAN_SERVICE, service);
+      add(doc, names, SPAN_NAME, name);
+      add(doc, operations, SPAN_OPERATION, service + '\0' + name + '\0' + s.kind().ordinal());
+      for (Attribute a : s.attributes()) {
+        if (a.value() instanceof List<?> list) {
+          for (Object v : list) {
+            add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(v)));
+          }
+        } else {
+          add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(a.value())));
+        }
+      }
+      if (isCall(stored)) {
+        calls.add(new EmbeddedCodec.Call(s.startMicros(),
+            dependencyPair(stored.parentService(), s.service()), s.status() == StatusCode.ERROR));
       }
     }
-    if (spans.isEmpty()) {
-      start = 0;
-      end = 0;
+    for (LogRecord l : part.logs) {
+      first = Math.min(first, l.timeMicros());
+      last = Math.max(last, l.timeMicros());
     }
-    return new TraceSummary(traceId, root == null ? "" : root.service(),
-        root == null ? "" : root.name(), start, end - start, spans.size(), List.copyOf(services),
-        error, complete, warnings);
+    doc.add(new LongPoint(PART_FIRST, first));
+    doc.add(new NumericDocValuesField(PART_FIRST, first));
+    doc.add(new LongPoint(PART_LAST, last));
+    doc.add(new NumericDocValuesField(PART_LAST, last));
+    if (!calls.isEmpty()) {
+      // a part with calls: exact dependency counts for windows that cut a minute
+      doc.add(new StringField(SPAN_DEPENDENCY, "1", Field.Store.NO));
+      doc.add(new BinaryDocValuesField(PART_CALLS, new BytesRef(EmbeddedCodec.calls(calls))));
+    }
+    // doc values, not a stored field: the block is compressed already, and read by document
+    doc.add(new BinaryDocValuesField(PART_BLOCK, new BytesRef(part.block)));
+    return doc;
   }
 
-  private static final Comparator<SpanRecord> ROOT_ORDER = Comparator
-      .comparingLong(SpanRecord::startMicros)
-      .thenComparing(SpanRecord::spanId, Long::compareUnsigned);
-
-  private List<SpanRecord> storedSpans(String hex) throws IOException, StoreException {
-    BooleanQuery q = new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(TRACE, hex)), Occur.FILTER)
-        .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER)
-        .build();
-    int n = searcher.count(q);
-    if (n == 0) {
-      return List.of();
+  private static void add(Document doc, Set<String> seen, String field, String value) {
+    if (seen.add(value)) {
+      doc.add(new StringField(field, value, Field.Store.NO));
     }
-    TopDocs top = searcher.search(q, n);
-    List<SpanRecord> out = new ArrayList<>(n);
-    for (ScoreDoc d : top.scoreDocs) {
-      Document doc = searcher.storedFields().document(d.doc, Set.of(DATA));
-      out.add((SpanRecord) EmbeddedCodec.decode(doc.getBinaryValue(DATA)));
-    }
-    return out;
   }
 
-  private BytesRef storedData(String id) throws IOException {
-    return storedData(searcher.getIndexReader(), id);
+  static String tagTerm(String key, String value) {
+    return term(key + '=' + value);
   }
+
+  // ---- the write-ahead log record of a prepared batch
+
+  /**
+   * A prepared batch as a log record: its parts (block, then the parent service of each span) and
+   * its notes. Replaying it is writing its new spans, log lines and notes again.
+   */
+  static byte[] walRecord(Prepared p) {
+    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    try {
+      out.writeVInt(p.parts.size());
+      for (Part part : p.parts) {
+        out.writeVInt(part.block.length);
+        out.writeBytes(part.block, part.block.length);
+        out.writeVInt(part.spans.size());
+        for (StoredSpan s : part.spans) {
+          out.writeString(s.parentService());
+        }
+      }
+      out.writeVInt(p.notes.size());
+      for (TraceNote n : p.notes) {
+        out.writeLong(n.traceId().high());
+        out.writeLong(n.traceId().low());
+        out.writeByte((byte) (n.complete() ? 1 : 0));
+        out.writeVInt(n.warnings().size());
+        for (String w : n.warnings()) {
+          out.writeString(w);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toArrayCopy();
+  }
+
+  /** The batch a log record holds. */
+  static WriteBatch fromWal(byte[] record) throws IOException, StoreException {
+    ByteArrayDataInput in = new ByteArrayDataInput(record);
+    List<StoredSpan> spans = new ArrayList<>();
+    List<LogRecord> logs = new ArrayList<>();
+    int parts = in.readVInt();
+    for (int i = 0; i < parts; i++) {
+      byte[] block = new byte[in.readVInt()];
+      in.readBytes(block, 0, block.length);
+      List<SpanRecord> partSpans = new ArrayList<>();
+      EmbeddedCodec.decode(new BytesRef(block), partSpans::add, logs::add);
+      int n = in.readVInt();
+      if (n != partSpans.size()) {
+        throw new StoreException("write-ahead log record names " + n + " parent services for "
+            + partSpans.size() + " spans");
+      }
+      for (SpanRecord s : partSpans) {
+        spans.add(new StoredSpan(s, in.readString()));
+      }
+    }
+    int notes = in.readVInt();
+    List<TraceNote> noteList = new ArrayList<>(notes);
+    for (int i = 0; i < notes; i++) {
+      TraceId t = new TraceId(in.readLong(), in.readLong());
+      boolean complete = in.readByte() == 1;
+      int w = in.readVInt();
+      List<String> warnings = new ArrayList<>(w);
+      for (int j = 0; j < w; j++) {
+        warnings.add(in.readString());
+      }
+      noteList.add(new TraceNote(t, complete, warnings));
+    }
+    return new WriteBatch(spans, logs, noteList);
+  }
+
+  // ---- lookups by term
 
   /** The DATA field of the live document with this ID, null when there is none. */
   static BytesRef storedData(IndexReader reader, String id) throws IOException {
@@ -359,83 +652,5 @@ final class EmbeddedIndexer {
       }
     }
     return DocIdSetIterator.NO_MORE_DOCS;
-  }
-
-  private static Document spanDocument(String id, StoredSpan stored, byte[] bytes) {
-    SpanRecord s = stored.span();
-    String hex = s.traceIdHex();
-    Document doc = new Document();
-    doc.add(new StringField(ID, id, Field.Store.NO));
-    doc.add(new StringField(TYPE, TYPE_SPAN, Field.Store.NO));
-    doc.add(new StringField(TRACE, hex, Field.Store.NO));
-    doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
-    doc.add(new StringField(SPAN_SERVICE, term(s.service()), Field.Store.NO));
-    doc.add(new StringField(SPAN_NAME, term(s.name()), Field.Store.NO));
-    doc.add(new StringField(SPAN_OPERATION,
-        term(s.service()) + '\0' + term(s.name()) + '\0' + s.kind().ordinal(), Field.Store.NO));
-    doc.add(new StringField(SPAN_KIND, s.kind().name(), Field.Store.NO));
-    doc.add(new LongPoint(SPAN_START, s.startMicros()));
-    doc.add(new LongPoint(SPAN_DURATION, s.durationMicros()));
-    doc.add(new StringField(SPAN_STATUS, s.status().name(), Field.Store.NO));
-    doc.add(new StringField(SPAN_ERROR, Boolean.toString(s.status() == StatusCode.ERROR),
-        Field.Store.NO));
-    if (isCall(stored)) {
-      // a call to this service: exact dependency counts for windows that cut a minute
-      doc.add(new StringField(SPAN_DEPENDENCY, "1", Field.Store.NO));
-      doc.add(new SortedDocValuesField(SPAN_DEPENDENCY_PAIR,
-          new BytesRef(dependencyPair(stored.parentService(), s.service()))));
-      doc.add(new NumericDocValuesField(SPAN_DEPENDENCY_ERROR,
-          s.status() == StatusCode.ERROR ? 1 : 0));
-    }
-    for (Attribute a : s.attributes()) {
-      if (a.value() instanceof List<?> list) {
-        for (Object v : list) {
-          tag(doc, a.key(), v, a.businessKey());
-        }
-      } else {
-        tag(doc, a.key(), a.value(), a.businessKey());
-      }
-    }
-    doc.add(new StoredField(DATA, bytes));
-    return doc;
-  }
-
-  private static void tag(Document doc, String key, Object value, boolean businessKey) {
-    String t = tagTerm(key, String.valueOf(value));
-    doc.add(new StringField(SPAN_TAG, t, Field.Store.NO));
-    if (businessKey) {
-      doc.add(new StringField(SPAN_BUSINESS_KEY, t, Field.Store.NO));
-    }
-  }
-
-  static String tagTerm(String key, String value) {
-    return term(key + '=' + value);
-  }
-
-  private static Document logDocument(String id, LogRecord l, byte[] bytes) {
-    String hex = l.traceIdHex();
-    Document doc = new Document();
-    doc.add(new StringField(ID, id, Field.Store.NO));
-    doc.add(new StringField(TYPE, TYPE_LOG, Field.Store.NO));
-    doc.add(new StringField(TRACE, hex, Field.Store.NO));
-    doc.add(new LongPoint(LOG_TIME, l.timeMicros()));
-    doc.add(new StoredField(DATA, bytes));
-    return doc;
-  }
-
-  /** trace, span, time and a hash of the line's text: the same line pulled twice is one line. */
-  private String logId(LogRecord l) {
-    sha256.reset();
-    for (String s : new String[] {l.level(), l.logger(), l.thread(), l.message(), l.thrown()}) {
-      sha256.update(s.getBytes(StandardCharsets.UTF_8));
-      sha256.update((byte) 0);
-    }
-    byte[] h = sha256.digest();
-    long hash = 0;
-    for (int i = 0; i < 8; i++) {
-      hash = (hash << 8) | (h[i] & 0xFF);
-    }
-    return "l" + l.traceIdHex() + Ids.spanIdHex(l.spanId()) + Long.toHexString(l.timeMicros())
-        + '.' + Ids.spanIdHex(hash);
   }
 }

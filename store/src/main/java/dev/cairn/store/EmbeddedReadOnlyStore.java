@@ -119,11 +119,10 @@ public final class EmbeddedReadOnlyStore implements SpanStore {
         }
         DirectoryReader r = DirectoryReader.open(directory);
         Map<String, String> data = r.getIndexCommit().getUserData();
-        String layout = data.getOrDefault("cairn.store.layout", "1");
-        if (!layout.equals("1")) {
+        String layout = data.getOrDefault(EmbeddedSpanStore.LAYOUT_KEY, "1");
+        if (!layout.equals(EmbeddedSpanStore.LAYOUT)) {
           r.close();
-          throw new StoreException("store " + dir + " has layout version " + layout
-              + ", newer than this Cairn supports (1); upgrade Cairn to read it");
+          throw new StoreException(EmbeddedSpanStore.layoutProblem(dir, layout));
         }
         searchers = new SearcherManager(r, null);
         lastRefresh = System.nanoTime();

@@ -2,6 +2,7 @@ package dev.cairn.store;
 
 import static dev.cairn.store.Fields.*;
 
+import dev.cairn.core.model.Attribute;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
@@ -9,9 +10,9 @@ import dev.cairn.core.model.TraceId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,11 +20,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.MultiBits;
 import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
@@ -34,13 +38,14 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.CollectorManager;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.IndexOrDocValuesQuery;
+import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.SimpleCollector;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
-import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.Bits;
@@ -101,20 +106,10 @@ final class EmbeddedReader implements SpanReader {
   public Optional<Trace> trace(TraceId traceId) throws StoreException {
     String hex = traceId.hex();
     return read("trace " + hex, s -> {
-      Query q = new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(TRACE, hex)), Occur.FILTER)
-          .add(new TermQuery(new Term(TYPE, TYPE_TRACE)), Occur.MUST_NOT)
-          .build();
       List<SpanRecord> spans = new ArrayList<>();
       List<LogRecord> logs = new ArrayList<>();
-      for (ScoreDoc d : all(s, q)) {
-        Object o = EmbeddedCodec.decode(s.storedFields().document(d.doc, Set.of(DATA))
-            .getBinaryValue(DATA));
-        if (o instanceof SpanRecord span) {
-          spans.add(span);
-        } else {
-          logs.add((LogRecord) o);
-        }
+      for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+        EmbeddedCodec.decode(block, spans::add, logs::add);
       }
       if (spans.isEmpty() && logs.isEmpty()) {
         return Optional.empty();
@@ -123,7 +118,7 @@ final class EmbeddedReader implements SpanReader {
       logs.sort(LOG_ORDER);
       BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + hex);
       TraceSummary summary = data != null ? EmbeddedCodec.summary(data)
-          : EmbeddedIndexer.summarize(traceId, spans, false, List.of());
+          : EmbeddedSummary.of(traceId, spans);
       return Optional.of(new Trace(summary, spans, logs));
     });
   }
@@ -131,64 +126,227 @@ final class EmbeddedReader implements SpanReader {
   @Override
   public List<TraceSummary> findTraces(TraceQuery query) throws StoreException {
     return read("trace search", s -> {
+      if (!query.operation().isEmpty() || !query.tags().isEmpty()) {
+        return newestMatching(s, query);
+      }
       BooleanQuery.Builder q = new BooleanQuery.Builder()
           .add(new TermQuery(new Term(TYPE, TYPE_TRACE)), Occur.FILTER)
-          .add(LongPoint.newRangeQuery(TRACE_SPANS, 1, Long.MAX_VALUE), Occur.FILTER)
-          .add(LongPoint.newRangeQuery(TRACE_START, query.startFromMicros(), query.startToMicros()),
-              Occur.FILTER);
-      if (query.minDurationMicros() > 0 || query.maxDurationMicros() > 0) {
-        long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
-        q.add(LongPoint.newRangeQuery(TRACE_DURATION, query.minDurationMicros(), max), Occur.FILTER);
-      }
+          .add(new TermQuery(new Term(TRACE_NO_SPANS, "true")), Occur.MUST_NOT);
+      long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
+      filter(q, range(TRACE_DURATION, query.minDurationMicros(), max));
       if (query.errorOnly()) {
         q.add(new TermQuery(new Term(TRACE_ERROR, "true")), Occur.FILTER);
       }
-      boolean spanLevel = !query.operation().isEmpty() || !query.tags().isEmpty();
-      if (!spanLevel && !query.service().isEmpty()) {
+      if (!query.service().isEmpty()) {
         // "a span of the service" is "the service is among the trace's services": summaries only
         q.add(new TermQuery(new Term(TRACE_SERVICE, term(query.service()))), Occur.FILTER);
       }
-      if (spanLevel) {
-        Set<BytesRef> traces = matchingTraces(s, query);
-        if (traces.isEmpty()) {
-          return List.of();
-        }
-        q.add(new TermInSetQuery(TRACE, traces), Occur.FILTER);
-      }
-      Sort newestFirst = new Sort(new SortField(TRACE_START, SortField.Type.LONG, true),
-          new SortField(TRACE_DV, SortField.Type.STRING));
-      TopDocs top = s.search(q.build(), query.limit(), newestFirst);
-      List<TraceSummary> out = new ArrayList<>(top.scoreDocs.length);
-      for (ScoreDoc d : top.scoreDocs) {
-        out.add(EmbeddedCodec.summary(s.storedFields().document(d.doc, Set.of(DATA))
-            .getBinaryValue(DATA)));
+      List<TraceSummary> out = new ArrayList<>();
+      for (ScoreDoc d : newest(s, q.build(), query)) {
+        out.add(summaryOf(s, d.doc));
       }
       return out;
     });
   }
 
+  private static final Comparator<TraceSummary> NEWEST = Comparator
+      .comparingLong(TraceSummary::startMicros).reversed()
+      .thenComparing(t -> t.traceId().hex());
+
   /**
-   * Trace IDs of the spans matching service, operation and tags together. A span of a trace that
-   * started in [from, to] started at or after from, and, when the trace lasts at most max, at or
-   * before to + max: both narrow the span search.
+   * The newest traces with a part matching the span-level conditions and a summary matching the
+   * trace-level ones. A trace starts at or before the earliest start of its matching parts, so
+   * candidates are read newest bound first, each summary by its ID, until no bound left can beat
+   * the limit-th trace found: the cost follows the limit, not the number of candidates.
    */
-  private static Set<BytesRef> matchingTraces(IndexSearcher s, TraceQuery query) throws IOException {
-    BooleanQuery.Builder q = new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER);
-    if (!query.service().isEmpty()) {
-      q.add(new TermQuery(new Term(SPAN_SERVICE, term(query.service()))), Occur.FILTER);
+  private static List<TraceSummary> newestMatching(IndexSearcher s, TraceQuery query)
+      throws IOException, StoreException {
+    Map<String, Long> bounds = matchingTraces(s, query);
+    List<Map.Entry<String, Long>> candidates = new ArrayList<>(bounds.entrySet());
+    candidates.sort(Map.Entry.<String, Long>comparingByValue().reversed()
+        .thenComparing(Map.Entry.comparingByKey()));
+    // a part holds each value once, so with two or more span conditions a part can match
+    // without one span matching them all: those traces are checked on their spans
+    boolean check = spanConditions(query) > 1;
+    List<TraceSummary> out = new ArrayList<>();
+    for (Map.Entry<String, Long> c : candidates) {
+      if (out.size() == query.limit() && c.getValue() < out.get(out.size() - 1).startMicros()) {
+        break;
+      }
+      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + c.getKey());
+      if (data == null) {
+        continue;
+      }
+      TraceSummary summary = EmbeddedCodec.summary(data);
+      if (!summaryMatches(summary, query) || (check && !oneSpanMatches(s, c.getKey(), query))) {
+        continue;
+      }
+      int at = Collections.binarySearch(out, summary, NEWEST);
+      out.add(at < 0 ? -at - 1 : at, summary);
+      if (out.size() > query.limit()) {
+        out.remove(out.size() - 1);
+      }
     }
-    if (!query.operation().isEmpty()) {
+    return out;
+  }
+
+  /** The trace-level conditions, on a summary (bounds inclusive). */
+  private static boolean summaryMatches(TraceSummary t, TraceQuery query) {
+    long max = query.maxDurationMicros() > 0 ? query.maxDurationMicros() : Long.MAX_VALUE;
+    return t.spanCount() > 0
+        && t.startMicros() >= query.startFromMicros() && t.startMicros() <= query.startToMicros()
+        && t.durationMicros() >= query.minDurationMicros() && t.durationMicros() <= max
+        && (!query.errorOnly() || t.error());
+  }
+
+  private static final Sort NEWEST_FIRST = new Sort(
+      new SortField(TRACE_START, SortField.Type.LONG, true),
+      new SortField(TRACE_DV, SortField.Type.STRING));
+
+  /**
+   * The newest {@code limit} summaries matching {@code q} that started in the query's range. Sorting
+   * every match costs in proportion to the store's size, so the search looks at the last minute
+   * of starts first, then a window eight times wider, until it has enough or the whole range: the
+   * newest traces are the last ones in.
+   */
+  private static ScoreDoc[] newest(IndexSearcher s, Query q, TraceQuery query) throws IOException {
+    long lo = query.startFromMicros();
+    long hi = Math.min(query.startToMicros(), latestStart(s));
+    long width = MINUTE_MICROS;
+    while (true) {
+      long from = hi - width > lo && hi - width < hi ? hi - width : lo;
+      BooleanQuery.Builder b = new BooleanQuery.Builder().add(q, Occur.FILTER);
+      filter(b, range(TRACE_START, from, query.startToMicros()));
+      TopDocs top = s.search(b.build(), query.limit(), NEWEST_FIRST);
+      if (top.scoreDocs.length >= query.limit() || from == lo) {
+        return top.scoreDocs;
+      }
+      width = width > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : width * 8;
+    }
+  }
+
+  /** The latest trace start in the index (deleted summaries included), 0 when there is none. */
+  private static long latestStart(IndexSearcher s) throws IOException {
+    long max = 0;
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      PointValues points = ctx.reader().getPointValues(TRACE_START);
+      if (points != null && points.size() > 0) {
+        max = Math.max(max, LongPoint.decodeDimension(points.getMaxPackedValue(), 0));
+      }
+    }
+    return max;
+  }
+
+  private static TraceSummary summaryOf(IndexSearcher s, int doc) throws IOException {
+    return EmbeddedCodec.summary(s.storedFields().document(doc, Set.of(DATA)).getBinaryValue(DATA));
+  }
+
+  /** Span-level conditions; service and operation together are one term. */
+  private static int spanConditions(TraceQuery query) {
+    int n = query.tags().size();
+    if (!query.operation().isEmpty() || !query.service().isEmpty()) {
+      n++;
+    }
+    return n;
+  }
+
+  private static boolean oneSpanMatches(IndexSearcher s, String hex, TraceQuery query)
+      throws IOException, StoreException {
+    long latest = latestSpanStart(query);
+    for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+      for (SpanRecord span : EmbeddedCodec.spans(block)) {
+        if (span.startMicros() >= query.startFromMicros() && span.startMicros() <= latest
+            && matches(span, query)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Service, operation and every tag on this one span, compared as they are indexed. */
+  private static boolean matches(SpanRecord span, TraceQuery query) {
+    if (!query.service().isEmpty() && !term(span.service()).equals(term(query.service()))) {
+      return false;
+    }
+    if (!query.operation().isEmpty() && !term(span.name()).equals(term(query.operation()))) {
+      return false;
+    }
+    for (Map.Entry<String, String> tag : query.tags().entrySet()) {
+      String wanted = EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue());
+      boolean found = false;
+      for (Attribute a : span.attributes()) {
+        if (a.value() instanceof List<?> list) {
+          for (Object v : list) {
+            found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(v)).equals(wanted);
+          }
+        } else {
+          found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(a.value())).equals(wanted);
+        }
+        if (found) {
+          break;
+        }
+      }
+      if (!found) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A span of a trace that started in [from, to] started at or after from, and, when the trace
+   * lasts at most max, at or before to + max.
+   */
+  private static long latestSpanStart(TraceQuery query) {
+    return query.maxDurationMicros() > 0
+        ? saturatedAdd(query.startToMicros(), query.maxDurationMicros()) : Long.MAX_VALUE;
+  }
+
+  /**
+   * The traces of the parts holding service, operation and tags (not necessarily on one span),
+   * narrowed to parts with spans in the time the query allows, each with the earliest start of
+   * its matching parts.
+   */
+  private static Map<String, Long> matchingTraces(IndexSearcher s, TraceQuery query)
+      throws IOException {
+    BooleanQuery.Builder q = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER);
+    if (!query.service().isEmpty() && !query.operation().isEmpty()) {
+      q.add(new PrefixQuery(new Term(SPAN_OPERATION,
+          term(query.service()) + '\0' + term(query.operation()) + '\0')), Occur.FILTER);
+    } else if (!query.service().isEmpty()) {
+      q.add(new TermQuery(new Term(SPAN_SERVICE, term(query.service()))), Occur.FILTER);
+    } else if (!query.operation().isEmpty()) {
       q.add(new TermQuery(new Term(SPAN_NAME, term(query.operation()))), Occur.FILTER);
     }
     for (Map.Entry<String, String> tag : query.tags().entrySet()) {
       q.add(new TermQuery(new Term(SPAN_TAG, EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue()))),
           Occur.FILTER);
     }
-    long latest = query.maxDurationMicros() > 0
-        ? saturatedAdd(query.startToMicros(), query.maxDurationMicros()) : Long.MAX_VALUE;
-    q.add(LongPoint.newRangeQuery(SPAN_START, query.startFromMicros(), latest), Occur.FILTER);
+    filter(q, range(PART_LAST, query.startFromMicros(), Long.MAX_VALUE));
+    filter(q, range(PART_FIRST, 0, latestSpanStart(query)));
     return s.search(q.build(), new TraceIdCollector());
+  }
+
+  /**
+   * A range on a long field indexed both as points and as doc values, or null when it excludes
+   * nothing (times and durations are never negative). Lucene picks the points to lead a search,
+   * or the doc values to check the few documents another condition found: a range over points
+   * alone costs a walk over every document of the range in each segment, whatever else matches.
+   */
+  static Query range(String field, long from, long to) {
+    if (from <= 0 && to == Long.MAX_VALUE) {
+      return null;
+    }
+    return new IndexOrDocValuesQuery(LongPoint.newRangeQuery(field, from, to),
+        NumericDocValuesField.newSlowRangeQuery(field, from, to));
+  }
+
+  private static void filter(BooleanQuery.Builder q, Query clause) {
+    if (clause != null) {
+      q.add(clause, Occur.FILTER);
+    }
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -196,36 +354,38 @@ final class EmbeddedReader implements SpanReader {
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
-  /** Collects the distinct trace IDs (hex) of the hits from the {@link Fields#TRACE_DV} doc values. */
+  /** Collects the trace IDs (hex) of the hits with the earliest {@link Fields#PART_FIRST} of each. */
   private static final class TraceIdCollector
-      implements CollectorManager<TraceIdCollector.Leaf, Set<BytesRef>> {
+      implements CollectorManager<TraceIdCollector.Leaf, Map<String, Long>> {
     @Override
     public Leaf newCollector() {
       return new Leaf();
     }
 
     @Override
-    public Set<BytesRef> reduce(Collection<Leaf> collectors) {
-      Set<BytesRef> all = new HashSet<>();
+    public Map<String, Long> reduce(Collection<Leaf> collectors) {
+      Map<String, Long> all = new HashMap<>();
       for (Leaf l : collectors) {
-        all.addAll(l.ids);
+        l.first.forEach((k, v) -> all.merge(k, v, Math::min));
       }
       return all;
     }
 
     static final class Leaf extends SimpleCollector {
-      final Set<BytesRef> ids = new HashSet<>();
-      private SortedDocValues values;
+      final Map<String, Long> first = new HashMap<>();
+      private SortedDocValues ids;
+      private NumericDocValues firsts;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        values = context.reader().getSortedDocValues(TRACE_DV);
+        ids = context.reader().getSortedDocValues(TRACE_DV);
+        firsts = context.reader().getNumericDocValues(PART_FIRST);
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (values != null && values.advanceExact(doc)) {
-          ids.add(BytesRef.deepCopyOf(values.lookupOrd(values.ordValue())));
+        if (ids != null && firsts != null && ids.advanceExact(doc) && firsts.advanceExact(doc)) {
+          first.merge(ids.lookupOrd(ids.ordValue()).utf8ToString(), firsts.longValue(), Math::min);
         }
       }
 
@@ -318,9 +478,8 @@ final class EmbeddedReader implements SpanReader {
     long wholeEnd = minuteOf(endMicros + 1); // exclusive
     return read("dependencies", s -> {
       Map<String, long[]> sums = new TreeMap<>(); // parent \0 child -> calls, errors
-      BooleanQuery.Builder edges = new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER)
-          .add(new TermQuery(new Term(SPAN_DEPENDENCY, "1")), Occur.FILTER);
+      // the cut minutes at the edges: calls of the parts with spans there, by their own start
+      List<long[]> edges = new ArrayList<>(); // [from, to] inclusive
       if (firstWhole < wholeEnd) {
         Query minutes = new BooleanQuery.Builder()
             .add(new TermQuery(new Term(TYPE, TYPE_DEPENDENCY)), Occur.FILTER)
@@ -334,19 +493,28 @@ final class EmbeddedReader implements SpanReader {
           sum[0] += dep.calls();
           sum[1] += dep.errors();
         }
-        edges.add(new BooleanQuery.Builder()
-            .add(LongPoint.newRangeQuery(SPAN_START, from, firstWhole - 1), Occur.SHOULD)
-            .add(LongPoint.newRangeQuery(SPAN_START, wholeEnd, endMicros), Occur.SHOULD)
-            .build(), Occur.FILTER);
+        if (from <= firstWhole - 1) {
+          edges.add(new long[] {from, firstWhole - 1});
+        }
+        if (wholeEnd <= endMicros) {
+          edges.add(new long[] {wholeEnd, endMicros});
+        }
       } else {
-        edges.add(LongPoint.newRangeQuery(SPAN_START, from, endMicros), Occur.FILTER);
+        edges.add(new long[] {from, endMicros});
       }
-      Map<String, long[]> spans = s.search(edges.build(), new CallCounter());
-      spans.forEach((k, v) -> {
-        long[] sum = sums.computeIfAbsent(k, x -> new long[2]);
-        sum[0] += v[0];
-        sum[1] += v[1];
-      });
+      for (long[] edge : edges) {
+        Query parts = new BooleanQuery.Builder()
+            .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER)
+            .add(new TermQuery(new Term(SPAN_DEPENDENCY, "1")), Occur.FILTER)
+            .add(range(PART_LAST, edge[0], Long.MAX_VALUE), Occur.FILTER)
+            .add(range(PART_FIRST, 0, edge[1]), Occur.FILTER)
+            .build();
+        s.search(parts, new CallCounter(edge[0], edge[1])).forEach((k, v) -> {
+          long[] sum = sums.computeIfAbsent(k, x -> new long[2]);
+          sum[0] += v[0];
+          sum[1] += v[1];
+        });
+      }
       List<DependencyLink> out = new ArrayList<>(sums.size());
       sums.forEach((k, v) -> {
         int z = k.indexOf('\0');
@@ -357,19 +525,26 @@ final class EmbeddedReader implements SpanReader {
     });
   }
 
-  /** Counts call spans (and their errors) per parent \0 child pair from doc values. */
+  /** Counts the calls (and their errors) starting in [from, to] per parent \0 child pair. */
   private static final class CallCounter
       implements CollectorManager<CallCounter.Leaf, Map<String, long[]>> {
+    private final long from;
+    private final long to;
+
+    CallCounter(long from, long to) {
+      this.from = from;
+      this.to = to;
+    }
+
     @Override
     public Leaf newCollector() {
       return new Leaf();
     }
 
     @Override
-    public Map<String, long[]> reduce(Collection<Leaf> collectors) throws IOException {
+    public Map<String, long[]> reduce(Collection<Leaf> collectors) {
       Map<String, long[]> all = new TreeMap<>();
       for (Leaf l : collectors) {
-        l.flush();
         l.counts.forEach((k, v) -> {
           long[] sum = all.computeIfAbsent(k, x -> new long[2]);
           sum[0] += v[0];
@@ -379,40 +554,29 @@ final class EmbeddedReader implements SpanReader {
       return all;
     }
 
-    static final class Leaf extends SimpleCollector {
-      final Map<String, long[]> counts = new TreeMap<>();
-      // per segment by ordinal; names are looked up once per pair and segment
-      private final Map<Integer, long[]> byOrd = new HashMap<>();
-      private SortedDocValues pairs;
-      private NumericDocValues errors;
+    final class Leaf extends SimpleCollector {
+      final Map<String, long[]> counts = new HashMap<>();
+      private BinaryDocValues calls;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        flush();
-        pairs = context.reader().getSortedDocValues(SPAN_DEPENDENCY_PAIR);
-        errors = context.reader().getNumericDocValues(SPAN_DEPENDENCY_ERROR);
+        calls = context.reader().getBinaryDocValues(PART_CALLS);
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (pairs == null || !pairs.advanceExact(doc)) {
+        if (calls == null || !calls.advanceExact(doc)) {
           return;
         }
-        long[] c = byOrd.computeIfAbsent(pairs.ordValue(), k -> new long[2]);
-        c[0]++;
-        if (errors != null && errors.advanceExact(doc) && errors.longValue() == 1) {
-          c[1]++;
+        for (EmbeddedCodec.Call c : EmbeddedCodec.calls(calls.binaryValue())) {
+          if (c.startMicros() >= from && c.startMicros() <= to) {
+            long[] sum = counts.computeIfAbsent(c.pair(), k -> new long[2]);
+            sum[0]++;
+            if (c.error()) {
+              sum[1]++;
+            }
+          }
         }
-      }
-
-      void flush() throws IOException {
-        for (Map.Entry<Integer, long[]> e : byOrd.entrySet()) {
-          long[] sum = counts.computeIfAbsent(pairs.lookupOrd(e.getKey()).utf8ToString(),
-              k -> new long[2]);
-          sum[0] += e.getValue()[0];
-          sum[1] += e.getValue()[1];
-        }
-        byOrd.clear();
       }
 
       @Override

@@ -52,16 +52,13 @@ final class EmbeddedRetention {
       }
     });
     for (int i = 0; i < ids.size(); i += CHUNK) {
-      // span, log and summary documents all carry the trace ID
+      // part and summary documents both carry the trace ID
       writer.deleteDocuments(new TermInSetQuery(TRACE, ids.subList(i, Math.min(ids.size(), i + CHUNK))));
     }
+    // parts left over (of a trace without a summary) whose spans and log lines are all older
     writer.deleteDocuments(new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(TYPE, TYPE_SPAN)), Occur.FILTER)
-        .add(LongPoint.newRangeQuery(SPAN_START, Long.MIN_VALUE, micros - 1), Occur.FILTER)
-        .build());
-    writer.deleteDocuments(new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(TYPE, TYPE_LOG)), Occur.FILTER)
-        .add(LongPoint.newRangeQuery(LOG_TIME, Long.MIN_VALUE, micros - 1), Occur.FILTER)
+        .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER)
+        .add(LongPoint.newRangeQuery(PART_LAST, Long.MIN_VALUE, micros - 1), Occur.FILTER)
         .build());
     // a minute goes when all of it is older than the cutoff
     writer.deleteDocuments(LongPoint.newRangeQuery(MINUTE, Long.MIN_VALUE, micros - MINUTE_MICROS));

@@ -2,56 +2,53 @@ package dev.cairn.store;
 
 /**
  * Field and type names of the embedded store's Lucene documents (docs/store-embedded.md). Every
- * document has an {@link #ID} (its identity, for idempotent adds and updateDocument) and a
- * {@link #TYPE}.
+ * document has a {@link #TYPE}; summaries and counters, which are updated, an {@link #ID} too.
+ * Parts are only ever added (and deleted by retention).
  */
 final class Fields {
   static final String ID = "id";
   static final String TYPE = "type";
-  /** Trace ID hex, on span, log and summary documents: trace(id), retention. */
+  /** Trace ID hex, on part and summary documents: trace(id), retention. */
   static final String TRACE = "trace";
-  /** Trace ID hex as doc values: collecting trace IDs of span hits, sorting summaries. */
+  /** Trace ID hex as doc values: collecting trace IDs of part hits, sorting summaries. */
   static final String TRACE_DV = "trace_dv";
-  /** Encoded span or log line (a one-record block), or a summary or counter's data. */
+  /** A summary or counter's data (stored). */
   static final String DATA = "data";
 
-  static final String TYPE_SPAN = "span";
-  static final String TYPE_LOG = "log";
+  static final String TYPE_PART = "part";
   static final String TYPE_TRACE = "trace";
   static final String TYPE_DEPENDENCY = "dep";
   static final String TYPE_AGGREGATE = "agg";
 
-  // span documents
+  // part documents: the new spans and log lines of one trace in one write; each value once
   static final String SPAN_SERVICE = "s_service";
   static final String SPAN_NAME = "s_name";
-  /** service \0 name \0 kind ordinal: operations(service) by enumerating terms with a prefix. */
+  /**
+   * service \0 name \0 kind ordinal: operations(service) by enumerating terms with a prefix, and
+   * service with operation searched together by the prefix service \0 name \0.
+   */
   static final String SPAN_OPERATION = "s_op";
-  static final String SPAN_KIND = "s_kind";
-  static final String SPAN_START = "s_start";
-  static final String SPAN_DURATION = "s_duration";
-  static final String SPAN_STATUS = "s_status";
-  static final String SPAN_ERROR = "s_error";
   /** key=value of every attribute (values as text). */
   static final String SPAN_TAG = "s_tag";
-  /** "1" on spans that count as a call between services (parent service known and different). */
+  /** Earliest and latest span start or log time of the part (long points and doc values). */
+  static final String PART_FIRST = "p_first";
+  static final String PART_LAST = "p_last";
+  /** "1" on parts with calls between services (parent service known and different). */
   static final String SPAN_DEPENDENCY = "s_dep";
-  /** Doc values on those spans: parent \0 child (each cut to 4,000 chars). */
-  static final String SPAN_DEPENDENCY_PAIR = "s_dep_pair";
-  /** Doc values on those spans: 1 when the child span has status ERROR. */
-  static final String SPAN_DEPENDENCY_ERROR = "s_dep_error";
-  /** key=value of business-key attributes only. */
-  static final String SPAN_BUSINESS_KEY = "s_bkey";
-
-  // log documents
-  static final String LOG_TIME = "l_time";
+  /** The part's spans and log lines: one block of the block format, as binary doc values. */
+  static final String PART_BLOCK = "p_block";
+  /** Binary doc values on those parts: each call's start, error flag and parent \0 child. */
+  static final String PART_CALLS = "p_calls";
 
   // trace summary documents
+  /** Start and duration: long points and doc values. */
   static final String TRACE_START = "t_start";
   static final String TRACE_DURATION = "t_duration";
-  static final String TRACE_SPANS = "t_spans";
+  /** "true" on the summary of a trace with a note but no spans yet (absent otherwise). */
+  static final String TRACE_NO_SPANS = "t_nospans";
   static final String TRACE_SERVICE = "t_service";
+  /** "true" on traces with an error span (absent otherwise). */
   static final String TRACE_ERROR = "t_error";
-  static final String TRACE_COMPLETE = "t_complete";
 
   // counter documents (dependencies, aggregates)
   static final String MINUTE = "c_minute";

@@ -1,8 +1,7 @@
 package dev.cairn.store;
 
 import java.io.IOException;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Arrays;
 import org.apache.lucene.store.ByteArrayDataInput;
 import org.apache.lucene.store.DataOutput;
 
@@ -10,12 +9,14 @@ import org.apache.lucene.store.DataOutput;
  * A log-linear latency histogram in µs: values below 32 have a bucket each; above, every power of
  * two 2^k is cut into 16 buckets [2^k (1 + j/16), 2^k (1 + (j+1)/16)). A percentile is the middle of
  * its bucket (capped at the maximum seen), so it is within 1/32 (about 3%) of the exact value.
- * Sparse: only buckets with counts are kept. Not thread-safe.
+ * Buckets are counted in an array up to the highest one used (at most 960); only buckets with
+ * counts are written. Not thread-safe.
  */
 final class LatencyHistogram {
   private static final int LINEAR = 32;
 
-  private final TreeMap<Integer, Long> counts = new TreeMap<>();
+  // recording is on the store's write path for every span: an array, not a map
+  private long[] counts = new long[0];
   private long count;
   private long max;
 
@@ -49,13 +50,24 @@ final class LatencyHistogram {
   }
 
   void record(long micros) {
-    counts.merge(bucket(micros), 1L, Long::sum);
+    add(bucket(micros), 1);
     count++;
     max = Math.max(max, micros);
   }
 
+  private void add(int bucket, long n) {
+    if (bucket >= counts.length) {
+      counts = Arrays.copyOf(counts, Math.max(bucket + 1, Math.min(2 * counts.length, 1024)));
+    }
+    counts[bucket] += n;
+  }
+
   void merge(LatencyHistogram other) {
-    other.counts.forEach((b, c) -> counts.merge(b, c, Long::sum));
+    for (int b = 0; b < other.counts.length; b++) {
+      if (other.counts[b] != 0) {
+        add(b, other.counts[b]);
+      }
+    }
     count += other.count;
     max = Math.max(max, other.max);
   }
@@ -75,10 +87,9 @@ final class LatencyHistogram {
     }
     long rank = Math.max(1, (long) Math.ceil(q * count));
     long seen = 0;
-    for (Map.Entry<Integer, Long> e : counts.entrySet()) {
-      seen += e.getValue();
+    for (int b = 0; b < counts.length; b++) {
+      seen += counts[b];
       if (seen >= rank) {
-        int b = e.getKey();
         long mid = (lowerBound(b) + upperBound(b)) / 2;
         return Math.min(mid, max);
       }
@@ -89,10 +100,16 @@ final class LatencyHistogram {
   void writeTo(DataOutput out) throws IOException {
     out.writeVLong(count);
     out.writeVLong(max);
-    out.writeVInt(counts.size());
-    for (Map.Entry<Integer, Long> e : counts.entrySet()) {
-      out.writeVInt(e.getKey());
-      out.writeVLong(e.getValue());
+    int used = 0;
+    for (long c : counts) {
+      used += c != 0 ? 1 : 0;
+    }
+    out.writeVInt(used);
+    for (int b = 0; b < counts.length; b++) {
+      if (counts[b] != 0) {
+        out.writeVInt(b);
+        out.writeVLong(counts[b]);
+      }
     }
   }
 
@@ -102,7 +119,11 @@ final class LatencyHistogram {
     h.max = in.readVLong();
     int n = in.readVInt();
     for (int i = 0; i < n; i++) {
-      h.counts.put(in.readVInt(), in.readVLong());
+      int b = in.readVInt();
+      if (b < 0 || b > bucket(Long.MAX_VALUE)) {
+        throw new IOException("latency histogram bucket " + b + " out of range");
+      }
+      h.add(b, in.readVLong());
     }
     return h;
   }

@@ -35,7 +35,9 @@ class EmbeddedReadOnlyStoreTest {
       assertTrue(ro.check().message().contains("no index yet"), ro.check().message());
       assertFalse(ro.hasIndex());
 
-      try (EmbeddedSpanStore writer = EmbeddedSpanStore.open(storeDir)) {
+      // every write committed before it returns: visible to the other reader at once
+      try (EmbeddedSpanStore writer = EmbeddedSpanStore.builder(storeDir)
+          .commitInterval(Duration.ZERO).build()) {
         writer.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(span(1, "web")))));
         assertEquals(List.of("web"), ro.reader().services());
         assertTrue(ro.check().healthy());
@@ -46,7 +48,8 @@ class EmbeddedReadOnlyStoreTest {
 
   @Test
   void followsNewCommits_whileTheWriterHoldsTheLock() throws Exception {
-    try (EmbeddedSpanStore writer = EmbeddedSpanStore.open(dir);
+    try (EmbeddedSpanStore writer = EmbeddedSpanStore.builder(dir)
+            .commitInterval(Duration.ZERO).build();
         EmbeddedReadOnlyStore ro = EmbeddedReadOnlyStore.open(dir, Duration.ZERO)) {
       assertEquals(List.of(), ro.reader().services());
       SpanRecord a = span(1, "web");
@@ -61,7 +64,8 @@ class EmbeddedReadOnlyStoreTest {
 
   @Test
   void refreshIsThrottled_soAQueryWithinTheIntervalReadsTheOpenCommit() throws Exception {
-    try (EmbeddedSpanStore writer = EmbeddedSpanStore.open(dir)) {
+    try (EmbeddedSpanStore writer = EmbeddedSpanStore.builder(dir)
+        .commitInterval(Duration.ZERO).build()) {
       writer.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(span(1, "web")))));
       try (EmbeddedReadOnlyStore ro = EmbeddedReadOnlyStore.open(dir, Duration.ofHours(1))) {
         writer.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(span(2, "cart")))));

@@ -10,7 +10,10 @@ import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The contract suite against the embedded store, plus what only the embedded store promises. */
 class EmbeddedSpanStoreTest extends SpanStoreContractTest {
@@ -152,6 +156,109 @@ class EmbeddedSpanStoreTest extends SpanStoreContractTest {
     assertTrue(e.getMessage().contains("cannot be encoded"), e.getMessage());
     assertTrue(store.reader().trace(t).isEmpty(), "nothing of the failed batch");
     assertEquals(new WriteResult(1, 0, 0), write(fine));
+  }
+
+  @Test
+  void crash_acknowledgedWritesComeBackFromTheLog_aTornTailIsDropped(@TempDir Path copy)
+      throws Exception {
+    store.close();
+    store = EmbeddedSpanStore.builder(dir).commitInterval(Duration.ofHours(1)).build();
+    List<SpanRecord> written = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      TraceId t = newTraceId();
+      SpanRecord root = span(t, 0, "web", "GET /" + i, T0 + i * SECOND, 10 * MS).build();
+      SpanRecord child = span(t, root.spanId(), "cart", "load", T0 + i * SECOND + MS, MS).build();
+      store.writer().write(WriteBatch.ofSpans(List.of(StoredSpan.of(root),
+          new StoredSpan(child, "web"))));
+      written.add(root);
+    }
+    // the directory as a crash leaves it: the commit made at open, and the log since
+    copyTree(dir, copy);
+    Path segment;
+    try (var files = Files.list(copy.resolve("wal"))) {
+      segment = files.max(Path::compareTo).orElseThrow();
+    }
+    Files.write(segment, new byte[] {0, 0, 1, 0, 9, 9, 9}, StandardOpenOption.APPEND);
+
+    try (EmbeddedSpanStore crashed = EmbeddedSpanStore.open(copy)) {
+      for (SpanRecord root : written) {
+        Trace t = crashed.reader().trace(TraceId.of(root)).orElseThrow();
+        assertEquals(2, t.spans().size());
+        assertEquals(root.name(), t.summary().rootOperation());
+      }
+      assertEquals(5, crashed.reader().aggregates("cart", "", T0, T0 + MINUTE).get(0).count(),
+          "counted once although written, and replayed");
+      assertEquals(List.of(new DependencyLink("web", "cart", 5, 0)),
+          crashed.reader().dependencies(T0 + MINUTE, MINUTE));
+      assertEquals(new WriteResult(0, 1, 0), crashed.writer().write(
+          WriteBatch.ofSpans(List.of(StoredSpan.of(written.get(0))))), "still idempotent");
+    }
+  }
+
+  @Test
+  void findTraces_byTag_ordersByTraceStart_whenTheMatchingPartCameLater() throws Exception {
+    TraceId early = newTraceId(); // starts first, but its tagged span comes in a later write
+    SpanRecord earlyRoot = span(early, 0, "web", "GET /a", T0, 20 * SECOND).build();
+    write(earlyRoot);
+    SpanRecord earlyTagged = span(early, earlyRoot.spanId(), "cart", "load", T0 + 10 * SECOND, MS)
+        .addAttribute("cart.id", "c-1").build();
+    store.writer().write(WriteBatch.ofSpans(List.of(new StoredSpan(earlyTagged, "web"))));
+    TraceId later = newTraceId();
+    write(span(later, 0, "cart", "load", T0 + 5 * SECOND, MS).addAttribute("cart.id", "c-1")
+        .build());
+
+    assertEquals(List.of(later), find(TraceQuery.builder().tag("cart.id", "c-1").limit(1).build())
+        .stream().map(TraceSummary::traceId).toList());
+    assertEquals(List.of(later, early), find(TraceQuery.builder().tag("cart.id", "c-1").build())
+        .stream().map(TraceSummary::traceId).toList());
+    assertEquals(List.of(early), find(TraceQuery.builder().tag("cart.id", "c-1")
+        .minDurationMicros(10 * SECOND).build()).stream().map(TraceSummary::traceId).toList());
+  }
+
+  @Test
+  void aReadOnlyProcessSeesAWrite_afterTheNextCommit_evenWithNoMoreWrites() throws Exception {
+    SpanRecord s = span(newTraceId(), 0, "web", "GET /", T0, MS).build();
+    try (EmbeddedReadOnlyStore follower = EmbeddedReadOnlyStore.open(dir, Duration.ZERO)) {
+      write(s); // the default interval: committed about a second later, by the idle writer
+
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (follower.reader().trace(TraceId.of(s)).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(List.of(s), follower.reader().trace(TraceId.of(s)).orElseThrow().spans());
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    try (var paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!p.getFileName().toString().equals("write.lock")) {
+          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  @Test
+  void open_storeOfAnOlderLayout_failsSayingWhatToDo() throws Exception {
+    store.close();
+    Path old = dir.resolve("old");
+    try (var d = org.apache.lucene.store.FSDirectory.open(old);
+         var w = new org.apache.lucene.index.IndexWriter(d,
+             new org.apache.lucene.index.IndexWriterConfig())) {
+      w.addDocument(new org.apache.lucene.document.Document());
+      w.setLiveCommitData(java.util.Map.of("cairn.store.layout", "1").entrySet());
+      w.commit();
+    }
+
+    StoreException e = assertThrows(StoreException.class, () -> EmbeddedSpanStore.open(old));
+
+    assertTrue(e.getMessage().contains("layout version 1") && e.getMessage().contains("recover"),
+        e.getMessage());
+    store = EmbeddedSpanStore.open(dir);
   }
 
   @Test
