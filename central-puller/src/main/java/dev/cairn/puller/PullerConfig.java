@@ -573,7 +573,7 @@ public final class PullerConfig {
       if (backoffMaxMillis < backoffInitialMillis) {
         throw bad("backoff.maxMillis", backoffMaxMillis + " is below backoff.initialMillis " + backoffInitialMillis);
       }
-      assemblyQuietMillis = integer("assembly.quietMillis", 2_000, 0, 3_600_000);
+      assemblyQuietMillis = integer("assembly.quietMillis", 1_000, 0, 3_600_000);
       assemblyMaxWaitMillis = integer("assembly.maxWaitMillis", 30_000, 0, 86_400_000);
       assemblyGapFetchMillis = integer("assembly.gapFetchMillis", 10_000, 0, 3_600_000);
       assemblyMaxHeldRecords = (int) integer("assembly.maxHeldRecords", 1_000_000, 1_000, 100_000_000);
