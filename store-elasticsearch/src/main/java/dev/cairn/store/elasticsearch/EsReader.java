@@ -15,6 +15,7 @@ import co.elastic.clients.util.NamedValue;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.DependencyLink;
 import dev.cairn.store.MinuteAggregate;
@@ -90,10 +91,13 @@ final class EsReader implements SpanReader {
           .min(Comparator.comparingLong(TraceSummary::startMicros)).orElseThrow();
     } else {
       // spans stored, summary not (yet): a writer stopped between the two; say what the spans say
-      EsSummaries.Facts f = EsSummaries.compute(client, indices, List.of(hex)).get(hex);
-      summary = f == null
+      EsSummaries.Delta d = new EsSummaries.Delta(indices, hex);
+      for (SpanRecord s : spans) {
+        d.add(s, s.status() == StatusCode.ERROR);
+      }
+      summary = spans.isEmpty()
           ? new TraceSummary(traceId, "", "", 0, 0, 0, List.of(), false, false, List.of())
-          : f.summary(hex, false, List.of());
+          : EsSummaries.fromDocument(d.apply(null));
     }
     return Optional.of(new Trace(summary, spans, logs));
   }

@@ -42,8 +42,9 @@ final class EsSpanDocuments {
   }
 
   /**
-   * The indexed fields of a span and its block. {@code root}, {@code error} and
-   * {@code parentService} are only present when they apply: a field absent costs nothing.
+   * The indexed fields of a span and its block. {@code error} and {@code parentService} are only
+   * present when they apply: a field absent costs nothing. Duration, end and root are read from
+   * the block: nothing searches or aggregates them here (summaries and aggregates are documents).
    */
   static Map<String, Object> span(StoredSpan stored, String data) {
     SpanRecord s = stored.span();
@@ -53,13 +54,8 @@ final class EsSpanDocuments {
     doc.put("name", term(s.name()));
     doc.put("kind", s.kind().name());
     doc.put("start", s.startMicros());
-    doc.put("duration", s.durationMicros());
-    doc.put("end", s.startMicros() + s.durationMicros());
     if (s.status() == StatusCode.ERROR) {
       doc.put("error", true);
-    }
-    if (s.isRoot()) {
-      doc.put("root", true);
     }
     if (isCall(stored)) {
       doc.put("parentService", term(stored.parentService()));

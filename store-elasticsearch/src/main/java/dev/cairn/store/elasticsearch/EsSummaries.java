@@ -22,24 +22,10 @@ import java.util.Map;
 /**
  * Trace summaries: one readable document per trace in the trace index of its start day, kept up to
  * date by {@link Delta}s of the spans each write stored for the first time ({@link EsUpserts}).
- * {@link #compute} derives a summary from the stored spans themselves, for a trace whose summary
- * is missing.
  */
 final class EsSummaries {
-  /** Traces per aggregation request: bounded buckets (traces × services) per response. */
+  /** Traces per search request. */
   private static final int CHUNK = 500;
-  /** Roots fetched per trace to pick the earliest (then lowest span ID) like the embedded store. */
-  private static final int ROOT_CANDIDATES = 5;
-
-  /** What the stored spans of one trace say. */
-  record Facts(int spans, long start, long end, List<String> services, boolean error,
-      String rootService, String rootOperation) {
-
-    TraceSummary summary(String traceHex, boolean complete, List<String> warnings) {
-      return new TraceSummary(TraceId.fromHex(traceHex), rootService, rootOperation, start,
-          end - start, spans, services, error, complete, warnings);
-    }
-  }
 
   /** A summary document as found, with what a conditional write of it needs. */
   record Stored(String index, long seqNo, long primaryTerm, TraceSummary summary) {}
@@ -124,9 +110,16 @@ final class EsSummaries {
       probe.addAll(indexNames);
     }
 
+    String trace() {
+      return trace;
+    }
+
+    /** The trace ID's 16 bytes in base64url, kept by Elasticsearch as those 16 bytes. */
     @Override
     public String id() {
-      return trace;
+      TraceId t = TraceId.fromHex(trace);
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+          java.nio.ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
     }
 
     /**
@@ -203,58 +196,6 @@ final class EsSummaries {
   private static final long DAY_MICROS = 86_400_000_000L;
 
   private EsSummaries() {}
-
-  /** The facts of each trace that has stored spans; traces without any are absent. */
-  static Map<String, Facts> compute(EsClient client, EsIndices indices, Collection<String> traces)
-      throws StoreException {
-    Map<String, Facts> out = new HashMap<>();
-    List<String> all = List.copyOf(traces);
-    for (int from = 0; from < all.size(); from += CHUNK) {
-      List<FieldValue> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
-          .map(FieldValue::of).toList();
-      SearchResponse<Void> r = client.call("summarizing traces", c -> c.search(s -> s
-          .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
-          .size(0)
-          .query(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids))))
-          .aggregations("t", a -> a
-              .terms(t -> t.field("traceId").size(ids.size()))
-              .aggregations("start", x -> x.min(m -> m.field("start")))
-              .aggregations("end", x -> x.max(m -> m.field("end")))
-              .aggregations("services", x -> x.terms(t -> t.field("service").size(1000)))
-              .aggregations("error", x -> x.filter(f -> f.term(t -> t.field("error").value(true))))
-              .aggregations("root", x -> x
-                  .filter(f -> f.exists(e -> e.field("root")))
-                  .aggregations("first", y -> y.topHits(h -> h
-                      .size(ROOT_CANDIDATES)
-                      .sort(o -> o.field(f -> f.field("start").order(SortOrder.Asc)))
-                      .source(sc -> sc.fetch(false))
-                      .storedFields("data"))))),
-          Void.class));
-      for (StringTermsBucket b : EsSummaries.buckets(r, "t")) {
-        Map<String, Aggregate> sub = b.aggregations();
-        List<String> services = new ArrayList<>();
-        for (StringTermsBucket s : sub.get("services").sterms().buckets().array()) {
-          services.add(s.key().stringValue());
-        }
-        services.sort(null);
-        SpanRecord root = null;
-        for (Hit<JsonData> h : sub.get("root").filter().aggregations().get("first").topHits()
-            .hits().hits()) {
-          SpanRecord s = (SpanRecord) EsCodec.decode(data(h), h.id());
-          if (root == null || s.startMicros() < root.startMicros()
-              || (s.startMicros() == root.startMicros()
-                  && Long.compareUnsigned(s.spanId(), root.spanId()) < 0)) {
-            root = s;
-          }
-        }
-        out.put(b.key().stringValue(), new Facts((int) b.docCount(),
-            (long) sub.get("start").min().value(), (long) sub.get("end").max().value(),
-            services, sub.get("error").filter().docCount() > 0,
-            root == null ? "" : root.service(), root == null ? "" : root.name()));
-      }
-    }
-    return out;
-  }
 
   /**
    * The buckets of a top-level terms aggregation; none when no index matched the pattern (then

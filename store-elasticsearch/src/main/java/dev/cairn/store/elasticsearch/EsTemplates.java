@@ -1,6 +1,7 @@
 package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
+import co.elastic.clients.elasticsearch.indices.SegmentSortOrder;
 import co.elastic.clients.json.JsonData;
 import dev.cairn.store.StoreException;
 import java.io.StringReader;
@@ -31,10 +32,7 @@ final class EsTemplates {
           "name":          {"type": "keyword"},
           "kind":          {"type": "keyword", "index": false},
           "start":         {"type": "long"},
-          "duration":      {"type": "long", "index": false},
-          "end":           {"type": "long", "index": false},
           "error":         {"type": "boolean", "doc_values": false},
-          "root":          {"type": "boolean", "doc_values": false},
           "parentService": {"type": "keyword", "index": false},
           "tag":           {"type": "keyword", "doc_values": false},
           "data":          {"type": "binary", "store": true}
@@ -145,11 +143,18 @@ final class EsTemplates {
               .priority(200L)
               .meta("cairn.layout", JsonData.of(LAYOUT))
               .template(t -> t
-                  .settings(s -> s
-                      .numberOfShards(Integer.toString(shards))
-                      .numberOfReplicas(Integer.toString(replicas))
-                      .codec("best_compression")
-                      .refreshInterval(r -> r.time(REFRESH_INTERVAL)))
+                  .settings(s -> {
+                    s.numberOfShards(Integer.toString(shards))
+                        .numberOfReplicas(Integer.toString(replicas))
+                        .codec("best_compression")
+                        .refreshInterval(r -> r.time(REFRESH_INTERVAL));
+                    if (kind.equals(EsIndices.SPAN)) {
+                      // a trace's spans side by side: its blocks compress together, and the
+                      // _id and traceId postings are runs of neighbours
+                      s.sort(o -> o.field("traceId").order(SegmentSortOrder.Asc));
+                    }
+                    return s;
+                  })
                   .mappings(TypeMapping.of(m -> m.withJson(
                       new StringReader(mapping(kind))))))), retryMillis);
     }

@@ -256,7 +256,7 @@ final class EsWriter implements SpanWriter {
     List<String> unknown = new ArrayList<>();
     for (EsUpserts.Delta d : deltas.values()) {
       if (d instanceof EsSummaries.Delta s && !s.located()) {
-        unknown.add(s.id());
+        unknown.add(s.trace());
       }
     }
     if (unknown.isEmpty()) {

@@ -141,7 +141,7 @@ class EsStoreMeasurement {
         }
       }
       long settled = total - recovery;
-      System.out.printf("settled (without %,d bytes of _recovery_source): %,d bytes, %.1f"
+      System.out.printf("estimate without %,d bytes of _recovery_source: %,d bytes, %.1f"
           + " bytes/span (with one replica: %.1f bytes/span)%n", recovery, settled,
           settled / (double) all.size(), 2.0 * settled / all.size());
     } finally {
