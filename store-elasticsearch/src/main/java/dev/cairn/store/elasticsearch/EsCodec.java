@@ -91,7 +91,8 @@ final class EsCodec {
   static Object decode(String base64, String id) throws StoreException {
     List<Object> out = new ArrayList<>(1);
     try {
-      DECODERS.get().decode(Block.wrap(0, block(Base64.getDecoder().decode(base64))), new RecordVisitor() {
+      Block block = Block.wrap(0, block(Base64.getDecoder().decode(base64)));
+      DECODERS.get().decode(block, new RecordVisitor() {
         @Override
         public void span(SpanRecord span) {
           out.add(span);

@@ -2,9 +2,6 @@ package dev.cairn.store.elasticsearch;
 
 import dev.cairn.store.MinuteAggregate;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -57,35 +54,50 @@ final class EsRollups {
 
   /** A document ID: 16 bytes of SHA-256 of the names, then the minute (base64url, 32 chars). */
   static String id(String a, String b, long minuteMicros) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-    sha256.update(a.getBytes(StandardCharsets.UTF_8));
-    sha256.update((byte) 0);
-    sha256.update(b.getBytes(StandardCharsets.UTF_8));
-    byte[] id = ByteBuffer.allocate(24).put(sha256.digest(), 0, 16).putLong(minuteMicros).array();
+    byte[] id = ByteBuffer.allocate(24).put(EsSpanDocuments.sha256(a, b), 0, 16)
+        .putLong(minuteMicros).array();
     return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
   }
 
+  /** A document of two names and a minute, in the daily index of that minute. */
+  abstract static class PerMinute implements EsUpserts.Delta {
+    final String index;
+    final String first;
+    final String second;
+    final long minute;
+
+    PerMinute(EsIndices indices, String kind, String first, String second, long minute) {
+      this.index = indices.daily(kind, minute);
+      this.first = first;
+      this.second = second;
+      this.minute = minute;
+    }
+
+    @Override
+    public String id() {
+      return EsRollups.id(first, second, minute);
+    }
+
+    @Override
+    public List<String> probe() {
+      return List.of(index);
+    }
+
+    @Override
+    public String target(Map<String, Object> merged) {
+      return index;
+    }
+  }
+
   /** Spans of one service, operation and minute stored by one write. */
-  static final class Aggregate implements EsUpserts.Delta {
-    private final String index;
-    private final String service;
-    private final String operation;
-    private final long minute;
+  static final class Aggregate extends PerMinute {
     private long count;
     private long errors;
     private long max;
     private final TreeMap<Long, Long> histogram = new TreeMap<>();
 
     Aggregate(EsIndices indices, String service, String operation, long minute) {
-      this.index = indices.daily(EsIndices.AGG, minute);
-      this.service = service;
-      this.operation = operation;
-      this.minute = minute;
+      super(indices, EsIndices.AGG, service, operation, minute);
     }
 
     static String key(String service, String operation, long minute) {
@@ -109,16 +121,6 @@ final class EsRollups {
     }
 
     @Override
-    public String id() {
-      return EsRollups.id(service, operation, minute);
-    }
-
-    @Override
-    public List<String> probe() {
-      return List.of(index);
-    }
-
-    @Override
     public Map<String, Object> apply(Map<String, Object> existing) {
       long c = count;
       long e = errors;
@@ -131,8 +133,8 @@ final class EsRollups {
         readHistogram(existing).forEach((b, n) -> h.merge(b, n, Long::sum));
       }
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("service", service);
-      doc.put("operation", operation);
+      doc.put("service", first);
+      doc.put("operation", second);
       doc.put("minute", minute);
       doc.put("count", c);
       doc.put("errors", e);
@@ -141,27 +143,15 @@ final class EsRollups {
           "count", new ArrayList<>(h.values())));
       return doc;
     }
-
-    @Override
-    public String target(Map<String, Object> merged) {
-      return index;
-    }
   }
 
   /** Calls from one service to another in one minute stored by one write. */
-  static final class Dependency implements EsUpserts.Delta {
-    private final String index;
-    private final String parent;
-    private final String child;
-    private final long minute;
+  static final class Dependency extends PerMinute {
     private long calls;
     private long errors;
 
     Dependency(EsIndices indices, String parent, String child, long minute) {
-      this.index = indices.daily(EsIndices.DEP, minute);
-      this.parent = parent;
-      this.child = child;
-      this.minute = minute;
+      super(indices, EsIndices.DEP, parent, child, minute);
     }
 
     static String key(String parent, String child, long minute) {
@@ -181,29 +171,14 @@ final class EsRollups {
     }
 
     @Override
-    public String id() {
-      return EsRollups.id(parent, child, minute);
-    }
-
-    @Override
-    public List<String> probe() {
-      return List.of(index);
-    }
-
-    @Override
     public Map<String, Object> apply(Map<String, Object> existing) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("parent", parent);
-      doc.put("child", child);
+      doc.put("parent", first);
+      doc.put("child", second);
       doc.put("minute", minute);
       doc.put("calls", calls + (existing == null ? 0 : number(existing, "calls")));
       doc.put("errors", errors + (existing == null ? 0 : number(existing, "errors")));
       return doc;
-    }
-
-    @Override
-    public String target(Map<String, Object> merged) {
-      return index;
     }
   }
 

@@ -172,7 +172,8 @@ class EsStoreMeasurement {
   /** The machine's load average (1, 5, 15 min), what the figures depend on. */
   private static String load() {
     try {
-      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+          .split(" ");
       return f[0] + " " + f[1] + " " + f[2];
     } catch (java.io.IOException e) {
       return "unknown";
