@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         "Serves the web UI, the Jaeger query API and Cairn's API over HTTP (default 127.0.0.1:16686), "
             + "reading the store a puller writes. Runs until SIGTERM or SIGINT.",
         "Settings come from the --config file, then CAIRN_UI_<KEY> environment variables, "
-            + "then -Dcairn.ui.<key> properties, then --set flags, --store and --http; see docs/ui-config.md."},
+            + "then -Dcairn.ui.<key> properties, then --set flags, --store, --es-url and --http; see docs/ui-config.md."},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "1:the server could not start (store unreadable, HTTP port in use, ...)",
@@ -42,6 +42,11 @@ final class UiCommand implements Callable<Integer> {
 
   @Option(names = "--store", paramLabel = "<dir>", description = "The store directory (store.path).")
   Path store;
+
+  @Option(names = "--es-url", paramLabel = "<url>",
+      description = "Read from Elasticsearch at this URL (store.type=elasticsearch, "
+          + "store.elasticsearch.urls); several separated by commas.")
+  String esUrl;
 
   @Option(names = "--http", paramLabel = "<host:port>", description = "Where to listen (http); default 127.0.0.1:16686.")
   String http;
@@ -67,6 +72,10 @@ final class UiCommand implements Callable<Integer> {
     if (http != null) {
       all.add("http=" + http);
     }
+    if (esUrl != null) {
+      all.add("store.type=elasticsearch");
+      all.add("store.elasticsearch.urls=" + esUrl);
+    }
     UiConfig cfg;
     try {
       cfg = UiConfig.load(config, all);
@@ -86,7 +95,8 @@ final class UiCommand implements Callable<Integer> {
     }
     server = ui;
     spec.commandLine().getOut().println("cairn ui: http://" + ui.address().getHostString() + ":"
-        + ui.address().getPort() + "/ (store " + cfg.storePath() + ")");
+        + ui.address().getPort() + "/ (store " + (cfg.storePath() != null ? cfg.storePath()
+        : cfg.storeType() + " " + cfg.storeSettings().get("urls")) + ")");
     spec.commandLine().getOut().flush();
     Daemons.runUntilStopped("ui", ui, stopRequested, 10);
     return CairnCommand.EXIT_OK;

@@ -39,12 +39,18 @@ public final class UiConfig {
   /** Prefix of system properties: {@code store.path} is {@code -Dcairn.ui.store.path}. */
   public static final String PROPERTY_PREFIX = "cairn.ui.";
 
-  static final List<String> KEYS = List.of("http", "store.type", "store.path", "puller.health",
+  static final List<String> KEYS = List.of("http", "store.type", "store.path",
+      "store.elasticsearch.urls", "store.elasticsearch.username", "store.elasticsearch.password",
+      "store.elasticsearch.indexPrefix", "store.elasticsearch.shards",
+      "store.elasticsearch.replicas", "store.elasticsearch.retentionDays",
+      "store.elasticsearch.bulkMaxSpans", "puller.health",
       "limits.results", "limits.range", "query.threads", "query.queue");
+  private static final String ES = "store.elasticsearch.";
 
   private final InetSocketAddress http;
   private final String storeType;
   private final Path storePath;
+  private final Map<String, String> storeSettings = new LinkedHashMap<>();
   private final URI pullerHealth;
   private final int maxResults;
   private final Duration maxRange;
@@ -55,12 +61,30 @@ public final class UiConfig {
     Typed t = new Typed(values);
     http = t.address("http", "127.0.0.1:16686");
     storeType = t.text("store.type").orElse("embedded");
-    if (!storeType.equals("embedded")) {
-      throw t.bad("store.type", "\"" + storeType + "\" is not supported; the only store type is embedded");
+    if (storeType.equals("embedded")) {
+      storePath = t.text("store.path").map(Path::of).map(p -> p.toAbsolutePath().normalize())
+          .orElseThrow(() -> new ConfigException("store.path", "", "required: the puller's store directory, e.g."
+              + " store.path: /var/lib/cairn/store in ui.yaml, " + envName("store.path") + "=… or --store <dir>"));
+    } else if (storeType.equals("elasticsearch")) {
+      storePath = null;
+      for (String key : KEYS) {
+        if (key.startsWith(ES)) {
+          t.text(key).ifPresent(v -> storeSettings.put(key.substring(ES.length()), v));
+        }
+      }
+      try {
+        dev.cairn.store.SpanStores.validate(storeType, storeSettings);
+      } catch (IllegalArgumentException e) {
+        // the provider names its setting first ("urls: ..."); without the module: store.type
+        String m = e.getMessage();
+        int colon = m.indexOf(": ");
+        String setting = colon > 0 ? m.substring(0, colon) : "";
+        throw storeSettings.containsKey(setting) || setting.equals("urls")
+            ? t.bad(ES + setting, m.substring(colon + 2)) : t.bad("store.type", m);
+      }
+    } else {
+      throw t.bad("store.type", "\"" + storeType + "\" is not a store type: embedded or elasticsearch");
     }
-    storePath = t.text("store.path").map(Path::of).map(p -> p.toAbsolutePath().normalize())
-        .orElseThrow(() -> new ConfigException("store.path", "", "required: the puller's store directory, e.g."
-            + " store.path: /var/lib/cairn/store in ui.yaml, " + envName("store.path") + "=… or --store <dir>"));
     pullerHealth = t.text("puller.health").map(s -> t.url("puller.health", s)).orElse(null);
     maxResults = (int) t.integer("limits.results", 1_000, 1, dev.cairn.store.TraceQuery.MAX_LIMIT);
     maxRange = t.duration("limits.range", Duration.ofDays(31), Duration.ofMinutes(1), Duration.ofDays(3660));
@@ -126,9 +150,17 @@ public final class UiConfig {
     return storeType;
   }
 
-  /** The embedded store's directory, opened read-only. */
+  /** The embedded store's directory, opened read-only; null with another store type. */
   public Path storePath() {
     return storePath;
+  }
+
+  /**
+   * The settings of a store other than the embedded one, keys without the
+   * {@code store.<type>.} prefix, as {@link dev.cairn.store.SpanStores#open} takes them.
+   */
+  public Map<String, String> storeSettings() {
+    return Map.copyOf(storeSettings);
   }
 
   /** A puller's {@code /health} URL, polled for the status page; empty when not configured. */
@@ -157,7 +189,10 @@ public final class UiConfig {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("http", ConfigValues.formatAddress(http));
     m.put("store.type", storeType);
-    m.put("store.path", storePath.toString());
+    if (storePath != null) {
+      m.put("store.path", storePath.toString());
+    }
+    storeSettings.forEach((k, v) -> m.put(ES + k, k.equals("password") ? "********" : v));
     m.put("puller.health", pullerHealth == null ? "" : pullerHealth.toString());
     m.put("limits.results", Integer.toString(maxResults));
     m.put("limits.range", ConfigValues.formatDuration(maxRange));

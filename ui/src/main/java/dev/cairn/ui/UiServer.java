@@ -2,6 +2,7 @@ package dev.cairn.ui;
 
 import dev.cairn.store.EmbeddedReadOnlyStore;
 import dev.cairn.store.SpanStore;
+import dev.cairn.store.SpanStores;
 import dev.cairn.store.StoreException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,11 +28,11 @@ import org.apache.logging.log4j.Logger;
 public final class UiServer implements Closeable {
   private static final Logger LOG = LogManager.getLogger(UiServer.class);
 
-  private final EmbeddedReadOnlyStore store;
+  private final SpanStore store;
   private final PullerHealth puller;
   private final QueryServer server;
 
-  private UiServer(EmbeddedReadOnlyStore store, PullerHealth puller, QueryServer server) {
+  private UiServer(SpanStore store, PullerHealth puller, QueryServer server) {
     this.store = store;
     this.puller = puller;
     this.server = server;
@@ -43,26 +44,30 @@ public final class UiServer implements Closeable {
    * @throws IOException when the store cannot be opened or the address not bound; the message says which
    */
   public static UiServer start(UiConfig config) throws IOException {
-    EmbeddedReadOnlyStore store;
+    SpanStore store;
     try {
-      store = EmbeddedReadOnlyStore.open(config.storePath());
-    } catch (StoreException e) {
+      store = config.storePath() != null ? EmbeddedReadOnlyStore.open(config.storePath())
+          : SpanStores.open(config.storeType(), readOnly(config.storeSettings()));
+    } catch (StoreException | IllegalArgumentException e) {
       throw new IOException(e.getMessage(), e);
     }
+    String where = config.storePath() != null ? config.storePath().toString()
+        : config.storeSettings().getOrDefault("urls", "");
     PullerHealth puller = config.pullerHealth().map(u -> new PullerHealth(u, PullerHealth.EVERY)).orElse(null);
     StatusSource status = () -> {
       List<ComponentStatus> out = new ArrayList<>();
       SpanStore.Health h = store.check();
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("type", config.storeType());
-      facts.put("path", config.storePath().toString());
+      facts.put(config.storePath() != null ? "path" : "urls", where);
       facts.put("access", "read-only");
       if (!h.healthy()) {
         facts.put("reason", h.message());
       }
       // before the puller's first write the store is not broken, just not there yet
       String state = h.healthy() ? ComponentStatus.UP
-          : store.hasIndex() ? ComponentStatus.DOWN : ComponentStatus.UNKNOWN;
+          : !(store instanceof EmbeddedReadOnlyStore e) || e.hasIndex() ? ComponentStatus.DOWN
+          : ComponentStatus.UNKNOWN;
       out.add(new ComponentStatus("store", state, facts));
       if (puller != null) {
         out.add(puller.latest());
@@ -78,7 +83,7 @@ public final class UiServer implements Closeable {
           .maxResults(config.maxResults())
           .maxTimeRange(config.maxRange())
           .start();
-      LOG.info("cairn ui: store {} (read-only), {}", config.storePath(),
+      LOG.info("cairn ui: {} store {} (read-only), {}", config.storeType(), where,
           puller == null ? "no puller health configured" : "puller health " + config.pullerHealth().get());
       return new UiServer(store, puller, server);
     } catch (IOException | RuntimeException e) {
@@ -88,6 +93,13 @@ public final class UiServer implements Closeable {
       store.close();
       throw e;
     }
+  }
+
+  /** The UI never deletes: retention is the puller's (the same file may configure both). */
+  private static Map<String, String> readOnly(Map<String, String> settings) {
+    Map<String, String> m = new LinkedHashMap<>(settings);
+    m.remove("retentionDays");
+    return m;
   }
 
   /** Where the server listens. */

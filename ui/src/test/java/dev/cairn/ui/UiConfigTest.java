@@ -69,7 +69,11 @@ class UiConfigTest {
     assertTrue(message(List.of("store.path=/s", "http=nohost")).startsWith("http (--set http): "));
     assertTrue(message(List.of("store.path=/s", "puller.health=ftp://x/health"))
         .contains("not an http(s) URL"));
-    assertTrue(message(List.of("store.path=/s", "store.type=elasticsearch")).contains("only store type is embedded"));
+    assertTrue(message(List.of("store.path=/s", "store.type=nosql"))
+        .startsWith("store.type (--set store.type): \"nosql\" is not a store type: embedded or elasticsearch"));
+    // the ui module alone has no Elasticsearch store; the launcher puts it on the class path
+    assertTrue(message(List.of("store.type=elasticsearch", "store.elasticsearch.urls=http://es:9200"))
+        .contains("needs the store-elasticsearch module"));
     assertTrue(message(List.of("store.path=/s", "query.thread=3")).contains("did you mean query.threads?"));
     assertTrue(message(List.of("novalue")).contains("is not key=value"));
     UiConfig.ConfigException e = assertThrows(UiConfig.ConfigException.class,

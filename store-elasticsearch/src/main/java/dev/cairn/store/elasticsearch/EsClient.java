@@ -66,7 +66,7 @@ final class EsClient implements AutoCloseable {
     rest = RestClient.builder(hosts)
         .setDefaultHeaders(headers.toArray(Header[]::new))
         .setRequestConfigCallback(c -> c.setConnectTimeout(5_000).setSocketTimeout(60_000))
-        .setCompressionEnabled(true)
+        .setCompressionEnabled(false)
         .build();
     // No instrumentation: the client would otherwise trace its own requests through the
     // process's global OpenTelemetry, and in a puller those spans would come back to Cairn.

@@ -11,13 +11,18 @@ import java.util.regex.Pattern;
 /**
  * Names of Cairn's indices under one prefix (docs/store-elasticsearch.md): daily indices
  * {@code <prefix>-span-yyyy-MM-dd}, {@code <prefix>-log-yyyy-MM-dd} and
- * {@code <prefix>-trace-yyyy-MM-dd}, each kind with its own index template.
+ * {@code <prefix>-trace-yyyy-MM-dd}, {@code <prefix>-agg-yyyy-MM-dd} and
+ * {@code <prefix>-dep-yyyy-MM-dd}, each kind with its own index template.
  */
 final class EsIndices {
   static final String SPAN = "span";
   static final String LOG = "log";
   static final String TRACE = "trace";
-  static final String[] KINDS = {SPAN, LOG, TRACE};
+  /** Per-minute aggregates of (service, operation). */
+  static final String AGG = "agg";
+  /** Per-minute calls between services. */
+  static final String DEP = "dep";
+  static final String[] KINDS = {SPAN, LOG, TRACE, AGG, DEP};
 
   /** Elasticsearch's rules for index names, narrowed to what a prefix of ours may hold. */
   private static final Pattern PREFIX = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,99}");

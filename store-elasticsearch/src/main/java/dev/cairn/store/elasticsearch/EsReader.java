@@ -2,9 +2,6 @@ package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;
-import co.elastic.clients.elasticsearch._types.aggregations.Aggregate;
-import co.elastic.clients.elasticsearch._types.aggregations.ArrayPercentilesItem;
-import co.elastic.clients.elasticsearch._types.aggregations.HistogramBucket;
 import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
@@ -15,6 +12,7 @@ import co.elastic.clients.util.NamedValue;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.DependencyLink;
 import dev.cairn.store.MinuteAggregate;
@@ -31,19 +29,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Queries (docs/store-elasticsearch.md, "Reads"). Services, operations, dependencies and
- * aggregates are Elasticsearch aggregations over the span documents: nothing is counted at write
- * time, so they are exactly as idempotent as the spans themselves.
+ * Queries (docs/store-elasticsearch.md, "Reads"). Services and operations are aggregations over
+ * the span documents; dependencies and per-minute aggregates sum the documents written with the
+ * spans ({@link EsRollups}). Each read first refreshes what this store wrote since the last one.
  */
 final class EsReader implements SpanReader {
   /** Elasticsearch's default {@code index.max_result_window}: spans (or log lines) per trace read. */
   static final int MAX_TRACE_DOCUMENTS = 10_000;
   /** Traces whose spans match a span-level search, newest matching span first, that are kept. */
   static final int MAX_CANDIDATE_TRACES = 10_000;
-  private static final long MINUTE = 60_000_000L;
+  private static final long MINUTE = EsRollups.MINUTE;
   private static final int MAX_NAMES = 10_000;
+  /** (operation, minute) entries one aggregates read returns: a week of 1 operation, or so. */
+  static final int MAX_AGGREGATE_DOCUMENTS = 10_000;
 
   private static final Comparator<SpanRecord> SPAN_ORDER = Comparator
       .comparingLong(SpanRecord::startMicros)
@@ -64,7 +65,7 @@ final class EsReader implements SpanReader {
 
   @Override
   public Optional<Trace> trace(TraceId traceId) throws StoreException {
-    store.checkOpen();
+    store.readable();
     String hex = traceId.hex();
     List<SpanRecord> spans = new ArrayList<>();
     for (Object o : records(EsIndices.SPAN, hex)) {
@@ -87,10 +88,13 @@ final class EsReader implements SpanReader {
           .min(Comparator.comparingLong(TraceSummary::startMicros)).orElseThrow();
     } else {
       // spans stored, summary not (yet): a writer stopped between the two; say what the spans say
-      EsSummaries.Facts f = EsSummaries.compute(client, indices, List.of(hex)).get(hex);
-      summary = f == null
+      EsSummaries.Delta d = new EsSummaries.Delta(indices, hex);
+      for (SpanRecord s : spans) {
+        d.add(s, s.status() == StatusCode.ERROR);
+      }
+      summary = spans.isEmpty()
           ? new TraceSummary(traceId, "", "", 0, 0, 0, List.of(), false, false, List.of())
-          : f.summary(hex, false, List.of());
+          : EsSummaries.fromDocument(d.apply(null));
     }
     return Optional.of(new Trace(summary, spans, logs));
   }
@@ -111,7 +115,7 @@ final class EsReader implements SpanReader {
 
   @Override
   public List<TraceSummary> findTraces(TraceQuery query) throws StoreException {
-    store.checkOpen();
+    store.readable();
     BoolQuery.Builder summary = new BoolQuery.Builder();
     boolean spanLevel = !query.operation().isEmpty() || !query.tags().isEmpty();
     if (spanLevel) {
@@ -196,7 +200,7 @@ final class EsReader implements SpanReader {
 
   @Override
   public List<String> services() throws StoreException {
-    store.checkOpen();
+    store.readable();
     SearchResponse<Void> r = spanAggregation("listing services", Query.of(q -> q.matchAll(m -> m)),
         "s", a -> a.terms(t -> t.field("service").size(MAX_NAMES)));
     List<String> out = new ArrayList<>();
@@ -209,7 +213,7 @@ final class EsReader implements SpanReader {
 
   @Override
   public List<Operation> operations(String service) throws StoreException {
-    store.checkOpen();
+    store.readable();
     SearchResponse<Void> r = spanAggregation("listing operations",
         term("service", EsSpanDocuments.term(service)),
         "n", a -> a.terms(t -> t.field("name").size(MAX_NAMES))
@@ -224,69 +228,99 @@ final class EsReader implements SpanReader {
     return out;
   }
 
+  /**
+   * Whole minutes of the window from the dependency documents; the cut minutes at its edges from
+   * the call spans themselves, so the window is exact to the µs and a long window reads one
+   * document per minute and pair, not one per call.
+   */
   @Override
   public List<DependencyLink> dependencies(long endMicros, long lookbackMicros)
       throws StoreException {
-    store.checkOpen();
+    store.readable();
+    long from = endMicros - Math.max(0, lookbackMicros);
+    long firstWhole = Math.floorDiv(from + MINUTE - 1, MINUTE) * MINUTE;
+    long wholeEnd = Math.floorDiv(endMicros + 1, MINUTE) * MINUTE; // exclusive
+    Map<String, long[]> sums = new TreeMap<>();
+    Query edges;
+    if (firstWhole < wholeEnd) {
+      Query minutes = Query.of(x -> x.range(r -> r.untyped(u -> u.field("minute")
+          .gte(JsonData.of(firstWhole)).lt(JsonData.of(wholeEnd)))));
+      SearchResponse<Void> r = client.call("reading dependencies", c -> c.search(s -> s
+          .index(indices.pattern(EsIndices.DEP)).ignoreUnavailable(true).allowNoIndices(true)
+          .size(0).query(minutes).aggregations("p", a -> a
+              .terms(t -> t.field("parent").size(MAX_NAMES))
+              .aggregations("c", c2 -> c2.terms(t -> t.field("child").size(MAX_NAMES))
+                  .aggregations("calls", x -> x.sum(m -> m.field("calls")))
+                  .aggregations("errors", x -> x.sum(m -> m.field("errors"))))), Void.class));
+      for (StringTermsBucket p : EsSummaries.buckets(r, "p")) {
+        for (StringTermsBucket c : p.aggregations().get("c").sterms().buckets().array()) {
+          long[] sum = sums.computeIfAbsent(p.key().stringValue() + '\0' + c.key().stringValue(),
+              k -> new long[2]);
+          sum[0] += (long) c.aggregations().get("calls").sum().value();
+          sum[1] += (long) c.aggregations().get("errors").sum().value();
+        }
+      }
+      edges = Query.of(x -> x.bool(b -> b
+          .should(startBetween(from, firstWhole - 1))
+          .should(startBetween(wholeEnd, endMicros))
+          .minimumShouldMatch("1")));
+    } else {
+      edges = startBetween(from, endMicros);
+    }
     Query q = Query.of(x -> x.bool(b -> b
         .filter(f -> f.exists(e -> e.field("parentService")))
-        .filter(f -> f.range(r -> r.untyped(u -> u.field("start")
-            .gte(JsonData.of(endMicros - lookbackMicros)).lte(JsonData.of(endMicros)))))));
+        .filter(edges)));
     SearchResponse<Void> r = spanAggregation("reading dependencies", q, "p", a -> a
         .terms(t -> t.field("parentService").size(MAX_NAMES))
         .aggregations("c", c -> c.terms(t -> t.field("service").size(MAX_NAMES))
             .aggregations("e", e -> e.filter(f -> f.term(t -> t.field("error").value(true))))));
-    List<DependencyLink> out = new ArrayList<>();
     for (StringTermsBucket p : EsSummaries.buckets(r, "p")) {
       for (StringTermsBucket c : p.aggregations().get("c").sterms().buckets().array()) {
-        out.add(new DependencyLink(p.key().stringValue(), c.key().stringValue(), c.docCount(),
-            c.aggregations().get("e").filter().docCount()));
+        long[] sum = sums.computeIfAbsent(p.key().stringValue() + '\0' + c.key().stringValue(),
+            k -> new long[2]);
+        sum[0] += c.docCount();
+        sum[1] += c.aggregations().get("e").filter().docCount();
       }
     }
-    out.sort(Comparator.comparing(DependencyLink::parent).thenComparing(DependencyLink::child));
-    return out;
+    List<DependencyLink> out = new ArrayList<>(sums.size());
+    sums.forEach((k, v) -> {
+      int z = k.indexOf('\0');
+      out.add(new DependencyLink(k.substring(0, z), k.substring(z + 1), v[0], v[1]));
+    });
+    return out; // TreeMap order: parent, then child
   }
 
+  private static Query startBetween(long from, long to) {
+    return Query.of(x -> x.range(r -> r.untyped(u -> u.field("start")
+        .gte(JsonData.of(from)).lte(JsonData.of(to)))));
+  }
+
+  /**
+   * The aggregate documents of the minutes {@code [from, to)} touches (a minute is counted whole,
+   * as the embedded store's per-minute counters are), at most {@link #MAX_AGGREGATE_DOCUMENTS}.
+   */
   @Override
   public List<MinuteAggregate> aggregates(String service, String operation, long fromMicros,
       long toMicros) throws StoreException {
-    store.checkOpen();
+    store.readable();
     if (toMicros <= fromMicros) {
       return List.of();
     }
     Query q = Query.of(x -> x.bool(b -> {
       b.filter(term("service", EsSpanDocuments.term(service)));
       if (!operation.isEmpty()) {
-        b.filter(term("name", EsSpanDocuments.term(operation)));
+        b.filter(term("operation", EsSpanDocuments.term(operation)));
       }
-      // whole minutes: a minute that [from, to) touches is counted whole, as the embedded store's
-      // per-minute counters are
-      return b.filter(f -> f.range(r -> r.untyped(u -> u.field("start")
+      return b.filter(f -> f.range(r -> r.untyped(u -> u.field("minute")
           .gte(JsonData.of(Math.floorDiv(fromMicros, MINUTE) * MINUTE))
           .lt(JsonData.of(toMicros)))));
     }));
-    SearchResponse<Void> r = spanAggregation("reading aggregates", q, "n", a -> a
-        .terms(t -> t.field("name").size(MAX_NAMES))
-        .aggregations("m", m -> m
-            .histogram(h -> h.field("start").interval((double) MINUTE).minDocCount(1))
-            .aggregations("p", p -> p.percentiles(x -> x.field("duration")
-                .percents(50.0, 95.0, 99.0).keyed(false)))
-            .aggregations("max", p -> p.max(x -> x.field("duration")))
-            .aggregations("e", e -> e.filter(f -> f.term(t -> t.field("error").value(true))))));
+    SearchResponse<Map> r = client.call("reading aggregates", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.AGG)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(MAX_AGGREGATE_DOCUMENTS).query(q), Map.class));
     List<MinuteAggregate> out = new ArrayList<>();
-    for (StringTermsBucket n : EsSummaries.buckets(r, "n")) {
-      for (HistogramBucket m : n.aggregations().get("m").histogram().buckets().array()) {
-        Map<String, Aggregate> sub = m.aggregations();
-        long[] p = new long[3];
-        List<ArrayPercentilesItem> items = sub.get("p").tdigestPercentiles().values().array();
-        for (int i = 0; i < 3; i++) {
-          p[i] = Math.round(items.get(i).value());
-        }
-        long max = (long) sub.get("max").max().value();
-        out.add(new MinuteAggregate(service, n.key().stringValue(), (long) m.key(), m.docCount(),
-            sub.get("e").filter().docCount(), Math.min(p[0], max), Math.min(p[1], max),
-            Math.min(p[2], max), max));
-      }
+    for (Hit<Map> h : r.hits().hits()) {
+      out.add(EsRollups.aggregate(service, h.source()));
     }
     out.sort(Comparator.comparing(MinuteAggregate::operation)
         .thenComparingLong(MinuteAggregate::minuteMicros));

@@ -42,8 +42,9 @@ final class EsSpanDocuments {
   }
 
   /**
-   * The indexed fields of a span and its block. {@code root}, {@code error} and
-   * {@code parentService} are only present when they apply: a field absent costs nothing.
+   * The indexed fields of a span and its block. {@code error} and {@code parentService} are only
+   * present when they apply: a field absent costs nothing. Duration, end and root are read from
+   * the block: nothing searches or aggregates them here (summaries and aggregates are documents).
    */
   static Map<String, Object> span(StoredSpan stored, String data) {
     SpanRecord s = stored.span();
@@ -53,13 +54,8 @@ final class EsSpanDocuments {
     doc.put("name", term(s.name()));
     doc.put("kind", s.kind().name());
     doc.put("start", s.startMicros());
-    doc.put("duration", s.durationMicros());
-    doc.put("end", s.startMicros() + s.durationMicros());
     if (s.status() == StatusCode.ERROR) {
       doc.put("error", true);
-    }
-    if (s.isRoot()) {
-      doc.put("root", true);
     }
     if (isCall(stored)) {
       doc.put("parentService", term(stored.parentService()));
@@ -109,19 +105,24 @@ final class EsSpanDocuments {
     return s.substring(0, end);
   }
 
-  /** trace, span, time and a hash of the line's text: the same line pulled twice is one line. */
-  static String logId(LogRecord l) {
+  /** SHA-256 of the texts, each followed by a 0 byte (so "a","bc" and "ab","c" differ). */
+  static byte[] sha256(String... texts) {
     MessageDigest sha256;
     try {
       sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
-    for (String s : new String[] {l.level(), l.logger(), l.thread(), l.message(), l.thrown()}) {
+    for (String s : texts) {
       sha256.update(s.getBytes(StandardCharsets.UTF_8));
       sha256.update((byte) 0);
     }
-    byte[] h = sha256.digest();
+    return sha256.digest();
+  }
+
+  /** trace, span, time and a hash of the line's text: the same line pulled twice is one line. */
+  static String logId(LogRecord l) {
+    byte[] h = sha256(l.level(), l.logger(), l.thread(), l.message(), l.thrown());
     long hash = 0;
     for (int i = 0; i < 8; i++) {
       hash = (hash << 8) | (h[i] & 0xFF);

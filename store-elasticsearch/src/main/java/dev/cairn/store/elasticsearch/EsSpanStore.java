@@ -13,21 +13,24 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * The {@link SpanStore} on Elasticsearch 8 (docs/store-elasticsearch.md): daily span, log and
  * trace-summary indices under one prefix, created by index templates this store puts. Writes are
- * idempotent by (trace ID, span ID) through bulk {@code create}; services, operations,
- * dependencies and per-minute aggregates are aggregations over the spans. A slow or unreachable
+ * idempotent by (trace ID, span ID) through bulk {@code create}; trace summaries, per-minute
+ * aggregates and dependency links are documents updated from the spans stored for the first
+ * time. Writes never refresh; a read refreshes first when this store wrote since the last one, so
+ * it sees every write that returned before it. A slow or unreachable
  * Elasticsearch makes {@code write} retry with back-off and then fail, so the puller, which retries
  * a failed batch for ever, pulls no faster than Elasticsearch stores.
  *
  * <pre>{@code
  * try (EsSpanStore store = EsSpanStore.builder(List.of(URI.create("http://127.0.0.1:9200")))
  *     .indexPrefix("cairn").replicas(1).retention(Duration.ofDays(7)).build()) {
- *   store.writer().write(batch);     // searchable when it returns
+ *   store.writer().write(batch);     // this store's next read sees it
  * }
  * }</pre>
  */
@@ -42,6 +45,9 @@ public final class EsSpanStore implements SpanStore {
   private final EsWriter writer;
   private final EsReader reader;
   private final EsRetention retention;
+  /** Writes this store finished, and how many of them the last refresh of its indices covers. */
+  private final AtomicLong writes = new AtomicLong();
+  private final AtomicLong refreshed = new AtomicLong();
   private volatile boolean templatesPut;
   private volatile boolean closed;
 
@@ -103,7 +109,8 @@ public final class EsSpanStore implements SpanStore {
   /** Counters of this store since it opened. */
   public Stats stats() {
     return new Stats(client.retries.sum(), writer.rejectedDocuments.sum(),
-        writer.summaryConflicts.sum(), retention == null ? 0 : retention.deletedIndices.sum());
+        writer.summaryConflicts.sum(), writer.pendingDeltas.sum(),
+        retention == null ? 0 : retention.deletedIndices.sum());
   }
 
   /**
@@ -112,11 +119,14 @@ public final class EsSpanStore implements SpanStore {
    * @param retries requests (or bulk items) retried after a passing failure: 429, 5xx, no connection
    * @param rejectedDocuments spans and log lines Elasticsearch refused for good, each failing its
    *     write
-   * @param summaryConflicts trace summaries recomputed because another writer changed them first
+   * @param summaryConflicts summary, aggregate or dependency documents merged again because
+   *     another writer changed them first
+   * @param pendingDeltas summary, aggregate or dependency changes a failed write left for the
+   *     next write to apply (0 when all are applied)
    * @param retentionDeletedIndices daily indices deleted by retention
    */
   public record Stats(long retries, long rejectedDocuments, long summaryConflicts,
-      long retentionDeletedIndices) {}
+      long pendingDeltas, long retentionDeletedIndices) {}
 
   /**
    * Deletes this store's daily indices of days before {@code now − age} (UTC days), what the
@@ -136,6 +146,18 @@ public final class EsSpanStore implements SpanStore {
       return;
     }
     closed = true;
+    if (writes.get() > refreshed.get()) {
+      // another store on these indices (the next process) sees the writes at once
+      try {
+        refresh();
+      } catch (StoreException e) {
+        LOG.debug("refreshing at close: {}", e.toString());
+      }
+    }
+    if (writer.pendingDeltas.sum() > 0) {
+      LOG.warn("Elasticsearch store closed with {} summary/aggregate changes not applied",
+          writer.pendingDeltas.sum());
+    }
     if (retention != null) {
       retention.close();
     }
@@ -154,6 +176,34 @@ public final class EsSpanStore implements SpanStore {
     if (closed) {
       throw new StoreException("Elasticsearch store is closed");
     }
+  }
+
+  /** A write finished (or failed after storing some documents). */
+  void wrote() {
+    writes.incrementAndGet();
+  }
+
+  /**
+   * Before a read: refreshes this store's indices when it wrote since the last refresh, so the
+   * read sees every write that returned before it began. A store that only reads pays nothing
+   * and sees other processes' writes within the refresh interval.
+   */
+  void readable() throws StoreException {
+    checkOpen();
+    long w = writes.get();
+    if (w > refreshed.get()) {
+      refresh();
+      refreshed.accumulateAndGet(w, Math::max);
+    }
+  }
+
+  private void refresh() throws StoreException {
+    List<String> patterns = new ArrayList<>();
+    for (String kind : EsIndices.KINDS) {
+      patterns.add(indices.pattern(kind));
+    }
+    client.call("refresh", c -> c.indices().refresh(r -> r
+        .index(patterns).ignoreUnavailable(true).allowNoIndices(true)));
   }
 
   void ensureTemplates() throws StoreException {

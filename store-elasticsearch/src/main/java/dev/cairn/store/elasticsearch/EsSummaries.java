@@ -1,7 +1,6 @@
 package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.FieldValue;
-import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.aggregations.Aggregate;
 import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -14,88 +13,187 @@ import dev.cairn.store.TraceNote;
 import dev.cairn.store.TraceSummary;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Trace summaries: computed from every stored span of a trace by one aggregation (count, earliest
- * start, latest end, services, any error, the root), so a summary never depends on which writer
- * saw which spans; stored as one readable document per trace in the trace index of its start day.
+ * Trace summaries: one readable document per trace in the trace index of its start day, kept up to
+ * date by {@link Delta}s of the spans each write stored for the first time ({@link EsUpserts}).
  */
 final class EsSummaries {
-  /** Traces per aggregation request: bounded buckets (traces × services) per response. */
+  /** Traces per search request. */
   private static final int CHUNK = 500;
-  /** Roots fetched per trace to pick the earliest (then lowest span ID) like the embedded store. */
-  private static final int ROOT_CANDIDATES = 5;
-
-  /** What the stored spans of one trace say. */
-  record Facts(int spans, long start, long end, List<String> services, boolean error,
-      String rootService, String rootOperation) {
-
-    TraceSummary summary(String traceHex, boolean complete, List<String> warnings) {
-      return new TraceSummary(TraceId.fromHex(traceHex), rootService, rootOperation, start,
-          end - start, spans, services, error, complete, warnings);
-    }
-  }
 
   /** A summary document as found, with what a conditional write of it needs. */
   record Stored(String index, long seqNo, long primaryTerm, TraceSummary summary) {}
 
-  private EsSummaries() {}
+  /**
+   * What one write adds to a trace's summary: its spans stored for the first time (count, start,
+   * end, services, error, the earliest root) and its latest note. Merging is commutative except
+   * for the note, where the later one wins, as in the embedded store.
+   */
+  static final class Delta implements EsUpserts.Delta {
+    private final EsIndices indices;
+    private final String trace;
+    private final List<String> probe = new ArrayList<>();
+    private long minDay = Long.MAX_VALUE;
+    private long maxDay = Long.MIN_VALUE;
+    private int spans;
+    private long start = Long.MAX_VALUE;
+    private long end = Long.MIN_VALUE;
+    private final java.util.TreeSet<String> services = new java.util.TreeSet<>();
+    private boolean error;
+    private SpanRecord root;
+    private TraceNote note;
 
-  /** The facts of each trace that has stored spans; traces without any are absent. */
-  static Map<String, Facts> compute(EsClient client, EsIndices indices, Collection<String> traces)
-      throws StoreException {
-    Map<String, Facts> out = new HashMap<>();
-    List<String> all = List.copyOf(traces);
-    for (int from = 0; from < all.size(); from += CHUNK) {
-      List<FieldValue> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
-          .map(FieldValue::of).toList();
-      SearchResponse<Void> r = client.call("summarizing traces", c -> c.search(s -> s
-          .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
-          .size(0)
-          .query(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids))))
-          .aggregations("t", a -> a
-              .terms(t -> t.field("traceId").size(ids.size()))
-              .aggregations("start", x -> x.min(m -> m.field("start")))
-              .aggregations("end", x -> x.max(m -> m.field("end")))
-              .aggregations("services", x -> x.terms(t -> t.field("service").size(1000)))
-              .aggregations("error", x -> x.filter(f -> f.term(t -> t.field("error").value(true))))
-              .aggregations("root", x -> x
-                  .filter(f -> f.exists(e -> e.field("root")))
-                  .aggregations("first", y -> y.topHits(h -> h
-                      .size(ROOT_CANDIDATES)
-                      .sort(o -> o.field(f -> f.field("start").order(SortOrder.Asc)))
-                      .source(sc -> sc.fetch(false))
-                      .storedFields("data"))))),
-          Void.class));
-      for (StringTermsBucket b : EsSummaries.buckets(r, "t")) {
-        Map<String, Aggregate> sub = b.aggregations();
-        List<String> services = new ArrayList<>();
-        for (StringTermsBucket s : sub.get("services").sterms().buckets().array()) {
-          services.add(s.key().stringValue());
-        }
-        services.sort(null);
-        SpanRecord root = null;
-        for (Hit<JsonData> h : sub.get("root").filter().aggregations().get("first").topHits()
-            .hits().hits()) {
-          SpanRecord s = (SpanRecord) EsCodec.decode(data(h), h.id());
-          if (root == null || s.startMicros() < root.startMicros()
-              || (s.startMicros() == root.startMicros()
-                  && Long.compareUnsigned(s.spanId(), root.spanId()) < 0)) {
-            root = s;
-          }
-        }
-        out.put(b.key().stringValue(), new Facts((int) b.docCount(),
-            (long) sub.get("start").min().value(), (long) sub.get("end").max().value(),
-            services, sub.get("error").filter().docCount() > 0,
-            root == null ? "" : root.service(), root == null ? "" : root.name()));
+    Delta(EsIndices indices, String trace) {
+      this.indices = indices;
+      this.trace = trace;
+    }
+
+    /** A span of the batch, new or not: the summary is looked for around its day. */
+    void near(long startMicros) {
+      long day = Math.floorDiv(startMicros, DAY_MICROS);
+      minDay = Math.min(minDay, day);
+      maxDay = Math.max(maxDay, day);
+      probe.clear();
+    }
+
+    /** A span stored for the first time. */
+    void add(SpanRecord s, boolean isError) {
+      near(s.startMicros());
+      spans++;
+      start = Math.min(start, s.startMicros());
+      end = Math.max(end, s.startMicros() + s.durationMicros());
+      services.add(s.service());
+      error |= isError;
+      if (s.isRoot() && (root == null || earlier(s.startMicros(), s.spanId(), root))) {
+        root = s;
       }
     }
-    return out;
+
+    void note(TraceNote n) {
+      note = n;
+    }
+
+    /** Folds an older delta of the same trace into this one (this one's note wins). */
+    void absorb(Delta older) {
+      if (older.minDay != Long.MAX_VALUE) {
+        minDay = Math.min(minDay, older.minDay);
+        maxDay = Math.max(maxDay, older.maxDay);
+        probe.clear();
+      }
+      spans += older.spans;
+      start = Math.min(start, older.start);
+      end = Math.max(end, older.end);
+      services.addAll(older.services);
+      error |= older.error;
+      if (older.root != null && (root == null
+          || earlier(older.root.startMicros(), older.root.spanId(), root))) {
+        root = older.root;
+      }
+      if (note == null) {
+        note = older.note;
+      }
+    }
+
+    /** No span of this trace in the batch: where its summary is must be searched for. */
+    boolean located() {
+      return minDay != Long.MAX_VALUE || !probe.isEmpty();
+    }
+
+    void locatedIn(List<String> indexNames) {
+      probe.clear();
+      probe.addAll(indexNames);
+    }
+
+    String trace() {
+      return trace;
+    }
+
+    /** The trace ID's 16 bytes in base64url, kept by Elasticsearch as those 16 bytes. */
+    @Override
+    public String id() {
+      TraceId t = TraceId.fromHex(trace);
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+          java.nio.ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
+    }
+
+    /**
+     * The days around the batch's spans of this trace: a summary lives in the index of its
+     * trace's start day, which for a trace shorter than a day is the day before, of, or after
+     * any of its spans.
+     */
+    @Override
+    public List<String> probe() {
+      if (probe.isEmpty() && minDay != Long.MAX_VALUE) {
+        for (long d = minDay - 1; d <= maxDay + 1 && d - minDay < 8; d++) {
+          probe.add(indices.daily(EsIndices.TRACE, d * DAY_MICROS));
+        }
+      }
+      return probe;
+    }
+
+    @Override
+    public Map<String, Object> apply(Map<String, Object> existing) {
+      if (existing == null && spans == 0) {
+        return null; // a note for a trace without stored spans: nothing to summarise
+      }
+      TraceSummary old = existing == null ? null : fromDocument(existing);
+      if (spans == 0 && (note == null
+          || (note.complete() == old.complete() && note.warnings().equals(old.warnings())))) {
+        return null;
+      }
+      long s = start;
+      long e = end;
+      int count = spans;
+      java.util.TreeSet<String> names = new java.util.TreeSet<>(services);
+      boolean err = error;
+      String rootService = root == null ? "" : root.service();
+      String rootOperation = root == null ? "" : root.name();
+      long rootStart = root == null ? Long.MAX_VALUE : root.startMicros();
+      String rootSpan = root == null ? "" : root.spanIdHex();
+      if (old != null) {
+        s = Math.min(s, old.startMicros());
+        e = Math.max(e, old.startMicros() + old.durationMicros());
+        count += old.spanCount();
+        names.addAll(old.services());
+        err |= old.error();
+        String oldRoot = (String) existing.getOrDefault("rootSpan", "");
+        long oldRootStart = existing.get("rootStart") instanceof Number n ? n.longValue()
+            : Long.MAX_VALUE;
+        if (!oldRoot.isEmpty() && (root == null || oldRootStart < rootStart
+            || (oldRootStart == rootStart && Long.compareUnsigned(
+                Long.parseUnsignedLong(oldRoot, 16), root.spanId()) < 0))) {
+          rootService = old.rootService();
+          rootOperation = old.rootOperation();
+          rootStart = oldRootStart;
+          rootSpan = oldRoot;
+        }
+      }
+      boolean complete = note != null ? note.complete() : old != null && old.complete();
+      List<String> warnings = note != null ? note.warnings()
+          : old != null ? old.warnings() : List.of();
+      TraceSummary merged = new TraceSummary(TraceId.fromHex(trace), rootService, rootOperation,
+          s, e - s, count, List.copyOf(names), err, complete, warnings);
+      return toDocument(merged, rootSpan.isEmpty() ? 0 : rootStart, rootSpan);
+    }
+
+    @Override
+    public String target(Map<String, Object> merged) {
+      return indices.daily(EsIndices.TRACE, ((Number) merged.get("start")).longValue());
+    }
+
+    private static boolean earlier(long startMicros, long spanId, SpanRecord than) {
+      return startMicros < than.startMicros() || (startMicros == than.startMicros()
+          && Long.compareUnsigned(spanId, than.spanId()) < 0);
+    }
   }
+
+  private static final long DAY_MICROS = 86_400_000_000L;
+
+  private EsSummaries() {}
 
   /**
    * The buckets of a top-level terms aggregation; none when no index matched the pattern (then
@@ -138,15 +236,11 @@ final class EsSummaries {
     return out;
   }
 
-  /** The summary a note (or, without one, the previous summary) completes. */
-  static TraceSummary merge(String traceHex, Facts facts, TraceNote note, TraceSummary previous) {
-    boolean complete = note != null ? note.complete() : previous != null && previous.complete();
-    List<String> warnings = note != null ? note.warnings()
-        : previous != null ? previous.warnings() : List.of();
-    return facts.summary(traceHex, complete, warnings);
-  }
-
-  static Map<String, Object> toDocument(TraceSummary s) {
+  /**
+   * The summary's document; {@code rootStart} and {@code rootSpan} (not indexed) let a later
+   * write decide whether a new root comes before the stored one.
+   */
+  static Map<String, Object> toDocument(TraceSummary s, long rootStart, String rootSpan) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("traceId", s.traceId().hex());
     doc.put("rootService", s.rootService());
@@ -158,6 +252,8 @@ final class EsSummaries {
     doc.put("error", s.error());
     doc.put("complete", s.complete());
     doc.put("warnings", s.warnings());
+    doc.put("rootStart", rootStart);
+    doc.put("rootSpan", rootSpan);
     return doc;
   }
 

@@ -1,12 +1,13 @@
 package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
+import co.elastic.clients.elasticsearch.indices.SegmentSortOrder;
 import co.elastic.clients.json.JsonData;
 import dev.cairn.store.StoreException;
 import java.io.StringReader;
 
 /**
- * The index templates of Cairn's three kinds of daily index, with explicit mappings
+ * The index templates of Cairn's kinds of daily index, with explicit mappings
  * (docs/store-elasticsearch.md). {@code dynamic: false} everywhere: a field this version does not
  * know is kept out of the mapping instead of growing it, so attribute keys never become fields
  * (no mapping explosion, no type conflicts between services).
@@ -31,10 +32,7 @@ final class EsTemplates {
           "name":          {"type": "keyword"},
           "kind":          {"type": "keyword", "index": false},
           "start":         {"type": "long"},
-          "duration":      {"type": "long", "index": false},
-          "end":           {"type": "long", "index": false},
           "error":         {"type": "boolean", "doc_values": false},
-          "root":          {"type": "boolean", "doc_values": false},
           "parentService": {"type": "keyword", "index": false},
           "tag":           {"type": "keyword", "doc_values": false},
           "data":          {"type": "binary", "store": true}
@@ -70,22 +68,68 @@ final class EsTemplates {
           "services":      {"type": "keyword", "ignore_above": 8000},
           "error":         {"type": "boolean"},
           "complete":      {"type": "boolean"},
-          "warnings":      {"type": "keyword", "index": false, "doc_values": false}
+          "warnings":      {"type": "keyword", "index": false, "doc_values": false},
+          "rootStart":     {"type": "long", "index": false, "doc_values": false},
+          "rootSpan":      {"type": "keyword", "index": false, "doc_values": false}
         }
       }
       """.formatted(LAYOUT);
+
+  /**
+   * Per (service, operation, minute): counts, maximum and the latency histogram (bucket lower
+   * bounds and their counts, read from {@code _source}; not indexed).
+   */
+  static final String AGG_MAPPING = """
+      {
+        "dynamic": false,
+        "_meta": {"cairn.layout": %d},
+        "properties": {
+          "service":   {"type": "keyword", "doc_values": false},
+          "operation": {"type": "keyword", "doc_values": false},
+          "minute":    {"type": "long", "doc_values": false},
+          "count":     {"type": "long", "index": false, "doc_values": false},
+          "errors":    {"type": "long", "index": false, "doc_values": false},
+          "max":       {"type": "long", "index": false, "doc_values": false},
+          "latency":   {"type": "object", "enabled": false}
+        }
+      }
+      """.formatted(LAYOUT);
+
+  /** Per (parent service, child service, minute): calls and errors, summed by aggregations. */
+  static final String DEP_MAPPING = """
+      {
+        "dynamic": false,
+        "_meta": {"cairn.layout": %d},
+        "properties": {
+          "parent": {"type": "keyword"},
+          "child":  {"type": "keyword"},
+          "minute": {"type": "long", "doc_values": false},
+          "calls":  {"type": "long", "index": false},
+          "errors": {"type": "long", "index": false}
+        }
+      }
+      """.formatted(LAYOUT);
+
+  /**
+   * How stale another process's reads may be (a UI beside a puller): set explicitly, so a shard
+   * without searches does not go search-idle and skip its refreshes. The writing store itself
+   * refreshes before reading what it wrote (EsSpanStore#readable).
+   */
+  static final String REFRESH_INTERVAL = "1s";
 
   static String mapping(String kind) {
     return switch (kind) {
       case EsIndices.SPAN -> SPAN_MAPPING;
       case EsIndices.LOG -> LOG_MAPPING;
       case EsIndices.TRACE -> TRACE_MAPPING;
+      case EsIndices.AGG -> AGG_MAPPING;
+      case EsIndices.DEP -> DEP_MAPPING;
       default -> throw new IllegalArgumentException(kind);
     };
   }
 
   /**
-   * Puts the three templates (create or replace; they apply to indices created afterwards).
+   * Puts the templates (create or replace; they apply to indices created afterwards).
    * Priority 200: above Elasticsearch's built-in templates (100), so a prefix such as "logs" does
    * not collide with them.
    */
@@ -99,10 +143,18 @@ final class EsTemplates {
               .priority(200L)
               .meta("cairn.layout", JsonData.of(LAYOUT))
               .template(t -> t
-                  .settings(s -> s
-                      .numberOfShards(Integer.toString(shards))
-                      .numberOfReplicas(Integer.toString(replicas))
-                      .codec("best_compression"))
+                  .settings(s -> {
+                    s.numberOfShards(Integer.toString(shards))
+                        .numberOfReplicas(Integer.toString(replicas))
+                        .codec("best_compression")
+                        .refreshInterval(r -> r.time(REFRESH_INTERVAL));
+                    if (kind.equals(EsIndices.SPAN)) {
+                      // a trace's spans side by side: its blocks compress together, and the
+                      // _id and traceId postings are runs of neighbours
+                      s.sort(o -> o.field("traceId").order(SegmentSortOrder.Asc));
+                    }
+                    return s;
+                  })
                   .mappings(TypeMapping.of(m -> m.withJson(
                       new StringReader(mapping(kind))))))), retryMillis);
     }

@@ -5,48 +5,46 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.StatusCode;
 import dev.cairn.store.SpanWriter;
 import dev.cairn.store.StoreException;
 import dev.cairn.store.StoredSpan;
 import dev.cairn.store.TraceNote;
-import dev.cairn.store.TraceSummary;
 import dev.cairn.store.WriteBatch;
 import dev.cairn.store.WriteResult;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Writes a batch in two steps (docs/store-elasticsearch.md, "Writes"):
+ * Writes a batch (docs/store-elasticsearch.md, "Writes"), without refreshing any index:
  *
  * <ol>
  *   <li>Spans and log lines as bulk {@code create} operations, at most {@code bulkMaxDocuments} a
  *       request: 201 is stored, 409 (the ID exists) is already present, so the first version of a
  *       span wins and a re-pulled batch duplicates nothing. Any other refusal fails the write
  *       (nothing is dropped silently); writing the batch again is safe.
- *   <li>The summary of every touched trace, recomputed from all its stored spans and written with
- *       optimistic concurrency ({@code if_seq_no} or {@code create}); a conflict with another
- *       writer recomputes that trace. Reading the summary, then refreshing span indices, then
- *       aggregating, guarantees the last summary written counts every span stored before it.
+ *   <li>From the spans answered 201 only, deltas of their traces' summaries, of the per-minute
+ *       aggregates and of the dependency links, merged into those documents with optimistic
+ *       concurrency ({@link EsUpserts}): concurrent writers each add their own spans once.
  * </ol>
  *
  * Thread-safe: calls from several threads or processes interleave safely.
  */
 final class EsWriter implements SpanWriter {
-  /** Conflicting rounds on one trace before giving up: only a storm of writers gets near it. */
-  private static final int MAX_SUMMARY_ROUNDS = 50;
-
   private final EsSpanStore store;
   private final EsClient client;
   private final EsIndices indices;
   private final int bulkMaxDocuments;
   final LongAdder rejectedDocuments = new LongAdder();
   final LongAdder summaryConflicts = new LongAdder();
+  /** Deltas a failed write left for the next one to apply. */
+  final LongAdder pendingDeltas = new LongAdder();
+  private Map<String, EsUpserts.Delta> pending;
 
   EsWriter(EsSpanStore store, EsClient client, EsIndices indices, int bulkMaxDocuments) {
     this.store = store;
@@ -57,6 +55,14 @@ final class EsWriter implements SpanWriter {
 
   @Override
   public WriteResult write(WriteBatch batch) throws StoreException {
+    try {
+      return store(batch);
+    } finally {
+      store.wrote(); // even a failed write may have stored documents: reads refresh first
+    }
+  }
+
+  private WriteResult store(WriteBatch batch) throws StoreException {
     store.checkOpen();
     if (batch.spans().isEmpty() && batch.logs().isEmpty() && batch.notes().isEmpty()) {
       return new WriteResult(0, 0, 0);
@@ -68,15 +74,17 @@ final class EsWriter implements SpanWriter {
     List<String> what = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     int present = 0;
-    Set<String> touched = new LinkedHashSet<>();
+    List<StoredSpan> spanOf = new ArrayList<>();
+    List<StoredSpan> repeated = new ArrayList<>();
     for (StoredSpan s : batch.spans()) {
       SpanRecord span = s.span();
-      touched.add(span.traceIdHex());
       String id = EsSpanDocuments.spanId(span);
       if (!seen.add(id)) {
         present++; // repeated inside the batch
+        repeated.add(s);
         continue;
       }
+      spanOf.add(s);
       String data = EsCodec.encode(span);
       if (data == null) {
         throw new StoreException("span " + span.traceIdHex() + "/" + span.spanIdHex()
@@ -88,6 +96,7 @@ final class EsWriter implements SpanWriter {
       what.add("span " + span.traceIdHex() + "/" + span.spanIdHex());
     }
     int spanOps = ops.size();
+    boolean[] isNew = new boolean[spanOps];
     for (LogRecord l : batch.logs()) {
       String id = EsSpanDocuments.logId(l);
       if (!seen.add(id)) {
@@ -116,6 +125,7 @@ final class EsWriter implements SpanWriter {
         boolean span = from + k < spanOps;
         if (item.status() == 201) {
           if (span) {
+            isNew[from + k] = true;
             stored++;
           } else {
             logs++;
@@ -130,6 +140,24 @@ final class EsWriter implements SpanWriter {
         }
       }
     }
+    // Only spans stored for the first time count: a span pulled again changes nothing.
+    Map<String, EsUpserts.Delta> deltas = new LinkedHashMap<>();
+    for (int k = 0; k < spanOps; k++) {
+      StoredSpan s = spanOf.get(k);
+      EsSummaries.Delta d = summary(deltas, s.span().traceIdHex());
+      if (isNew[k]) {
+        countNew(deltas, d, s);
+      } else {
+        d.near(s.span().startMicros());
+      }
+    }
+    for (StoredSpan s : repeated) {
+      summary(deltas, s.span().traceIdHex()).near(s.span().startMicros());
+    }
+    for (TraceNote n : batch.notes()) {
+      summary(deltas, n.traceId().hex()).note(n); // the latest note of the batch wins
+    }
+    applyDeltas(deltas); // also when some documents were refused: the others are stored
     if (!refused.isEmpty()) {
       rejectedDocuments.add(refused.size());
       throw new StoreException("Elasticsearch refused " + refused.size() + " of " + ops.size()
@@ -137,102 +165,117 @@ final class EsWriter implements SpanWriter {
           + refused.get(0));
     }
 
-    Map<String, TraceNote> notes = new LinkedHashMap<>();
-    for (TraceNote n : batch.notes()) {
-      notes.put(n.traceId().hex(), n); // the latest note of the batch wins
-      touched.add(n.traceId().hex());
-    }
-    if (touched.isEmpty()) {
-      // only log lines: make them visible before returning
-      client.call("refresh", c -> c.indices().refresh(r -> r
-          .index(indices.pattern(EsIndices.LOG)).ignoreUnavailable(true).allowNoIndices(true)));
-    } else {
-      updateSummaries(touched, notes);
-    }
     return new WriteResult(stored, present, logs);
   }
 
-  private void updateSummaries(Set<String> touched, Map<String, TraceNote> notes)
-      throws StoreException {
-    Set<String> pending = touched;
-    for (int round = 0; round < MAX_SUMMARY_ROUNDS; round++) {
-      // 1. the summaries as they are now (refreshed, so a conflicting writer's is seen next round)
-      refresh(EsIndices.TRACE);
-      Map<String, List<EsSummaries.Stored>> existing =
-          EsSummaries.find(client, indices, pending);
-      // 2. every span whose summary write came before what we just read is now searchable
-      refresh(EsIndices.SPAN, EsIndices.LOG);
-      Map<String, EsSummaries.Facts> facts = EsSummaries.compute(client, indices, pending);
-
-      List<BulkOperation> ops = new ArrayList<>();
-      List<String> opTrace = new ArrayList<>();
-      for (String trace : pending) {
-        EsSummaries.Facts f = facts.get(trace);
-        if (f == null) {
-          continue; // a note for a trace without stored spans: nothing to summarise
-        }
-        List<EsSummaries.Stored> olds = existing.getOrDefault(trace, List.of());
-        String target = indices.daily(EsIndices.TRACE, f.start());
-        EsSummaries.Stored same = null;
-        for (EsSummaries.Stored o : olds) {
-          if (o.index().equals(target)) {
-            same = o;
-          }
-        }
-        TraceSummary previous = same != null ? same.summary()
-            : olds.isEmpty() ? null : olds.get(0).summary();
-        TraceSummary s = EsSummaries.merge(trace, f, notes.get(trace), previous);
-        if (same != null && olds.size() == 1 && same.summary().equals(s)) {
-          continue; // already says this
-        }
-        Map<String, Object> doc = EsSummaries.toDocument(s);
-        EsSummaries.Stored cond = same;
-        ops.add(BulkOperation.of(o -> cond == null
-            ? o.create(c -> c.index(target).id(trace).document(doc))
-            : o.index(c -> c.index(target).id(trace).ifSeqNo(cond.seqNo())
-                .ifPrimaryTerm(cond.primaryTerm()).document(doc))));
-        opTrace.add(trace);
-        // the trace's start moved to another day: its summary moves with it
-        for (EsSummaries.Stored o : olds) {
-          if (!o.index().equals(target)) {
-            ops.add(BulkOperation.of(x -> x.delete(d -> d.index(o.index()).id(trace)
-                .ifSeqNo(o.seqNo()).ifPrimaryTerm(o.primaryTerm()))));
-            opTrace.add(trace);
-          }
-        }
-      }
-      if (ops.isEmpty()) {
-        return;
-      }
-      List<BulkResponseItem> items = client.bulk("trace summaries", ops, Refresh.True);
-      Set<String> conflicts = new LinkedHashSet<>();
-      for (int k = 0; k < items.size(); k++) {
-        BulkResponseItem item = items.get(k);
-        int status = item.status();
-        if (status == 409) {
-          conflicts.add(opTrace.get(k));
-        } else if (status >= 300 && status != 404) {
-          throw new StoreException("Elasticsearch refused the summary of trace " + opTrace.get(k)
-              + ": " + status + " " + EsClient.describe(item.error())
-              + " (its spans are stored; writing the batch again completes it)");
-        }
-      }
-      if (conflicts.isEmpty()) {
-        return;
-      }
-      summaryConflicts.add(conflicts.size());
-      pending = conflicts;
-    }
-    throw new StoreException("the summaries of " + pending.size() + " traces kept changing under"
-        + " other writers for " + MAX_SUMMARY_ROUNDS + " rounds; writing the batch again is safe");
+  private EsSummaries.Delta summary(Map<String, EsUpserts.Delta> deltas, String trace) {
+    return (EsSummaries.Delta) deltas.computeIfAbsent("t\0" + trace,
+        k -> new EsSummaries.Delta(indices, trace));
   }
 
-  private void refresh(String... kinds) throws StoreException {
-    List<String> patterns = new ArrayList<>();
-    for (String k : kinds) {
-      patterns.add(indices.pattern(k));
+  private void countNew(Map<String, EsUpserts.Delta> deltas, EsSummaries.Delta summary,
+      StoredSpan stored) {
+    SpanRecord s = stored.span();
+    boolean error = s.status() == StatusCode.ERROR;
+    summary.add(s, error);
+    long minute = Math.floorDiv(s.startMicros(), EsRollups.MINUTE) * EsRollups.MINUTE;
+    String service = EsSpanDocuments.term(s.service());
+    String name = EsSpanDocuments.term(s.name());
+    ((EsRollups.Aggregate) deltas.computeIfAbsent(
+        EsRollups.Aggregate.key(service, name, minute),
+        k -> new EsRollups.Aggregate(indices, service, name, minute)))
+        .add(s.durationMicros(), error);
+    if (EsSpanDocuments.isCall(stored)) {
+      String parent = EsSpanDocuments.term(stored.parentService());
+      ((EsRollups.Dependency) deltas.computeIfAbsent(
+          EsRollups.Dependency.key(parent, service, minute),
+          k -> new EsRollups.Dependency(indices, parent, service, minute))).add(error);
     }
-    client.call("refresh", c -> c.indices().refresh(r -> r
-        .index(patterns).ignoreUnavailable(true).allowNoIndices(true)));
+  }
+
+  /**
+   * Merges the deltas (and those an earlier failed write left) into their documents. What is
+   * not written when this fails is kept for the next write: the spans it counts are stored, so
+   * writing the batch again finds them present (409) and would not count them again.
+   */
+  private void applyDeltas(Map<String, EsUpserts.Delta> deltas) throws StoreException {
+    synchronized (this) {
+      if (pending != null) {
+        for (Map.Entry<String, EsUpserts.Delta> e : pending.entrySet()) {
+          EsUpserts.Delta older = e.getValue();
+          EsUpserts.Delta newer = deltas.putIfAbsent(e.getKey(), older);
+          if (newer != null) {
+            absorb(newer, older);
+          }
+        }
+        pending = null;
+      }
+    }
+    try {
+      locate(deltas);
+      EsUpserts.apply(client, deltas, summaryConflicts);
+    } catch (StoreException | RuntimeException e) {
+      synchronized (this) {
+        if (pending != null) { // another write failed meanwhile
+          for (Map.Entry<String, EsUpserts.Delta> p : pending.entrySet()) {
+            EsUpserts.Delta mine = deltas.putIfAbsent(p.getKey(), p.getValue());
+            if (mine != null) {
+              absorb(mine, p.getValue());
+            }
+          }
+        }
+        pending = deltas;
+        pendingDeltas.reset();
+        pendingDeltas.add(pending.size());
+      }
+      throw e;
+    }
+    synchronized (this) {
+      pendingDeltas.reset();
+      if (pending != null) {
+        pendingDeltas.add(pending.size());
+      }
+    }
+  }
+
+  private static void absorb(EsUpserts.Delta newer, EsUpserts.Delta older) {
+    if (newer instanceof EsSummaries.Delta n) {
+      n.absorb((EsSummaries.Delta) older);
+    } else if (newer instanceof EsRollups.Aggregate n) {
+      n.absorb((EsRollups.Aggregate) older);
+    } else {
+      ((EsRollups.Dependency) newer).absorb((EsRollups.Dependency) older);
+    }
+  }
+
+  /**
+   * A note for a trace with no span in the batch: its summary's day is unknown, so it is searched
+   * for (after a refresh of the trace indices: rare, notes come with spans).
+   */
+  private void locate(Map<String, EsUpserts.Delta> deltas) throws StoreException {
+    List<String> unknown = new ArrayList<>();
+    for (EsUpserts.Delta d : deltas.values()) {
+      if (d instanceof EsSummaries.Delta s && !s.located()) {
+        unknown.add(s.trace());
+      }
+    }
+    if (unknown.isEmpty()) {
+      return;
+    }
+    client.call("refresh", c -> c.indices().refresh(r -> r.index(indices.pattern(EsIndices.TRACE))
+        .ignoreUnavailable(true).allowNoIndices(true)));
+    Map<String, List<EsSummaries.Stored>> found = EsSummaries.find(client, indices, unknown);
+    for (String trace : unknown) {
+      List<String> where = new ArrayList<>();
+      for (EsSummaries.Stored s : found.getOrDefault(trace, List.of())) {
+        where.add(s.index());
+      }
+      EsSummaries.Delta d = (EsSummaries.Delta) deltas.get("t\0" + trace);
+      if (where.isEmpty()) {
+        deltas.remove("t\0" + trace); // no summary: no stored span to note
+      } else {
+        d.locatedIn(where);
+      }
+    }
   }
 }

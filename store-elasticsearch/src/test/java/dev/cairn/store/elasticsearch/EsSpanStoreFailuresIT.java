@@ -252,6 +252,72 @@ class EsSpanStoreFailuresIT {
     assertTrue(count.contains("\"count\":1,"), count);
   }
 
+  /**
+   * Two stores (two pullers) and several threads write overlapping parts of the same traces, each
+   * span several times: every summary, aggregate and dependency link counts each span exactly
+   * once, whichever writer stored it first.
+   */
+  @Test
+  void concurrentWritersOfTheSameTraces_countEachSpanOnce() throws Exception {
+    EsSpanStore a = open(EsTesting.store(prefix));
+    EsSpanStore b = open(EsTesting.store(prefix));
+    List<TraceId> ids = new ArrayList<>();
+    List<StoredSpan> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      TraceId t = newTraceId();
+      ids.add(t);
+      all.addAll(trace(t, T0 + i * 7 * MS, 10));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < 6; w++) {
+      EsSpanStore store = w % 2 == 0 ? a : b;
+      List<StoredSpan> mine = new ArrayList<>(all);
+      java.util.Collections.shuffle(mine, new Random(w));
+      done.add(pool.submit(() -> {
+        for (int i = 0; i < mine.size(); i += 25) {
+          store.writer().write(WriteBatch.ofSpans(mine.subList(i, Math.min(mine.size(), i + 25))));
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : done) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    for (TraceId t : ids) {
+      TraceSummary s = a.reader().trace(t).orElseThrow().summary();
+      assertEquals(10, s.spanCount(), t.hex());
+      assertEquals("web", s.rootService());
+      assertEquals(List.of("cart", "web"), s.services());
+      assertEquals(s, b.reader().findTraces(TraceQuery.builder().service("web")
+          .limit(100).build()).stream().filter(x -> x.traceId().equals(t)).findFirst()
+          .orElseThrow());
+    }
+    assertEquals(20 * 9, a.reader().aggregates("cart", "", T0 - MINUTE, T0 + MINUTE).stream()
+        .mapToLong(MinuteAggregate::count).sum());
+    assertEquals(20, b.reader().aggregates("web", "", T0 - MINUTE, T0 + MINUTE).stream()
+        .mapToLong(MinuteAggregate::count).sum());
+    assertEquals(List.of(new dev.cairn.store.DependencyLink("web", "cart", 180, 0)),
+        a.reader().dependencies(T0 + MINUTE, 2 * MINUTE));
+    assertEquals(0, a.stats().pendingDeltas() + b.stats().pendingDeltas());
+  }
+
+  /** A store that only reads (a UI process) sees another's writes within the refresh interval. */
+  @Test
+  void aReadingProcess_seesWritesWithinTheRefreshInterval() throws Exception {
+    EsSpanStore writer = open(EsTesting.store(prefix));
+    EsSpanStore reader = open(EsTesting.store(prefix));
+    TraceId t = newTraceId();
+    writer.writer().write(WriteBatch.ofSpans(trace(t, T0, 3)));
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (reader.reader().trace(t).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(3, reader.reader().trace(t).orElseThrow().summary().spanCount());
+  }
+
   @Test
   void retentionJob_deletesDailyIndicesOlderThanTheAge() throws Exception {
     EsSpanStore store = open(EsTesting.store(prefix));
@@ -273,8 +339,8 @@ class EsSpanStoreFailuresIT {
       Thread.sleep(100);
     }
 
-    assertEquals(2, retaining.stats().retentionDeletedIndices(), "the old day's span and trace"
-        + " indices");
+    assertEquals(4, retaining.stats().retentionDeletedIndices(), "the old day's span, trace,"
+        + " aggregate and dependency indices");
     String left = EsTesting.send("GET", "/_cat/indices/" + prefix + "-*?h=index", null);
     assertFalse(left.contains(oldSpans), left);
     assertTrue(left.contains(indices.daily(EsIndices.SPAN, now)), left);

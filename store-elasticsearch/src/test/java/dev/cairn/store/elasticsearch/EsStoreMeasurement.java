@@ -37,21 +37,32 @@ class EsStoreMeasurement {
   @Test
   void measure() throws Exception {
     int spanCount = Integer.getInteger("spans", 100_000);
+    int batch = Integer.getInteger("batch", 1000);
     List<StoredSpan> all = EmbeddedStoreMeasurement.dataSet(spanCount);
     List<TraceId> ids = new ArrayList<>();
     for (int i = 0; i < all.size(); i += 10) {
       ids.add(TraceId.of(all.get(i).span()));
     }
     Random random = new Random(7);
+    int bulk = Integer.getInteger("bulk", 1000);
+    // a fresh node's JIT is cold: the same writes into a throwaway prefix first
+    String warm = EsTesting.newPrefix();
+    try (EsSpanStore store = EsTesting.store(warm).bulkMaxDocuments(bulk).build()) {
+      for (int i = 0; i < all.size(); i += batch) {
+        store.writer().write(WriteBatch.ofSpans(all.subList(i, Math.min(all.size(), i + batch))));
+      }
+    } finally {
+      EsTesting.deleteAll(warm);
+    }
     String prefix = EsTesting.newPrefix();
-    try (EsSpanStore store = EsTesting.store(prefix).build()) {
+    try (EsSpanStore store = EsTesting.store(prefix).bulkMaxDocuments(bulk).build()) {
       long t0 = System.nanoTime();
-      for (int i = 0; i < all.size(); i += 1000) {
-        store.writer().write(WriteBatch.ofSpans(all.subList(i, Math.min(all.size(), i + 1000))));
+      for (int i = 0; i < all.size(); i += batch) {
+        store.writer().write(WriteBatch.ofSpans(all.subList(i, Math.min(all.size(), i + batch))));
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("write, 1 thread: %,d spans in batches of 1,000: %.2f s, %,.0f spans/s%n",
-          all.size(), seconds, all.size() / seconds);
+      System.out.printf("write, 1 thread: %,d spans in batches of %,d: %.2f s, %,.0f spans/s"
+          + " (load %s)%n", all.size(), batch, seconds, all.size() / seconds, load());
 
       int lookups = 500;
       long[] byId = new long[lookups];
@@ -130,7 +141,7 @@ class EsStoreMeasurement {
         }
       }
       long settled = total - recovery;
-      System.out.printf("settled (without %,d bytes of _recovery_source): %,d bytes, %.1f"
+      System.out.printf("estimate without %,d bytes of _recovery_source: %,d bytes, %.1f"
           + " bytes/span (with one replica: %.1f bytes/span)%n", recovery, settled,
           settled / (double) all.size(), 2.0 * settled / all.size());
     } finally {
@@ -138,23 +149,34 @@ class EsStoreMeasurement {
     }
 
     String prefix4 = EsTesting.newPrefix();
-    try (EsSpanStore store = EsTesting.store(prefix4).build()) {
+    try (EsSpanStore store = EsTesting.store(prefix4).bulkMaxDocuments(bulk).build()) {
       ExecutorService pool = Executors.newFixedThreadPool(4);
       long t0 = System.nanoTime();
       List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < all.size(); i += 1000) {
-        List<StoredSpan> batch = all.subList(i, Math.min(all.size(), i + 1000));
-        done.add(pool.submit(() -> store.writer().write(WriteBatch.ofSpans(batch))));
+      for (int i = 0; i < all.size(); i += batch) {
+        List<StoredSpan> part = all.subList(i, Math.min(all.size(), i + batch));
+        done.add(pool.submit(() -> store.writer().write(WriteBatch.ofSpans(part))));
       }
       for (Future<?> f : done) {
         f.get();
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       pool.shutdown();
-      System.out.printf("write, 4 threads: %,d spans in batches of 1,000: %.2f s, %,.0f spans/s%n",
-          all.size(), seconds, all.size() / seconds);
+      System.out.printf("write, 4 threads: %,d spans in batches of %,d: %.2f s, %,.0f spans/s"
+          + " (load %s)%n", all.size(), batch, seconds, all.size() / seconds, load());
     } finally {
       EsTesting.deleteAll(prefix4);
+    }
+  }
+
+  /** The machine's load average (1, 5, 15 min), what the figures depend on. */
+  private static String load() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+          .split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
     }
   }
 
