@@ -3,10 +3,12 @@ package dev.cairn.puller;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.core.internal.ConfigSources;
+import dev.cairn.core.internal.ConfigSources.Raw;
+import dev.cairn.core.internal.ConfigSources.Source;
 import dev.cairn.core.internal.ConfigValues;
 import dev.cairn.store.SpanStores;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -17,19 +19,10 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * The puller daemon's configuration: the one place that reads {@code puller.yaml}, then the
@@ -189,7 +182,7 @@ public final class PullerConfig {
 
   /** The environment variable that sets {@code key}: dots become underscores, upper case. */
   public static String envName(String key) {
-    return ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    return ConfigSources.envName(ENV_PREFIX, key);
   }
 
   /** The shippers to pull from, in the order given. */
@@ -343,13 +336,10 @@ public final class PullerConfig {
 
   /** Reads the sources in order, then turns raw text into typed values. */
   private static final class Loader {
-    record Source(String description, Path baseDir) {}
-
-    /** A string, or for {@code hosts} from YAML, a list of {@code name@host:port} strings. */
-    record Raw(Object value, Source source) {}
-
-    private final Map<String, Raw> raw = new LinkedHashMap<>();
-    private final Path cwd = Path.of("").toAbsolutePath();
+    /** Reads the sources; {@code hosts} may be a YAML list. */
+    private final ConfigSources sources = new ConfigSources(KEYS, ENV_PREFIX, PROPERTY_PREFIX, ConfigException::new)
+        .listKey("hosts", Loader::hostItems);
+    private final Map<String, Raw> raw = sources.values();
 
     List<Host> hosts;
     byte[] authSecret;
@@ -372,75 +362,15 @@ public final class PullerConfig {
     InetSocketAddress http;
 
     void readFile(Path file) {
-      Path abs = file.toAbsolutePath().normalize();
-      Object doc;
-      try (Reader r = Files.newBufferedReader(abs, UTF_8)) {
-        doc = yaml().load(r);
-      } catch (NoSuchFileException e) {
-        throw new ConfigException("--config", "", "configuration file " + abs + " does not exist");
-      } catch (IOException e) {
-        throw new ConfigException("--config", "", "cannot read " + abs + ": " + e);
-      } catch (YAMLException e) {
-        throw new ConfigException("--config", "", abs + " is not valid YAML: " + e.getMessage());
-      }
-      if (doc == null) {
-        return;
-      }
-      if (!(doc instanceof Map<?, ?> map)) {
-        throw new ConfigException("--config", "", abs + " must be a mapping of keys to values");
-      }
-      Source source = new Source(abs.toString(), abs.getParent());
-      Map<String, Object> flat = new LinkedHashMap<>();
-      flatten("", map, flat, source);
-      flat.forEach((k, v) -> put(k, v, source));
-    }
-
-    /** Maps, lists and strings only; every scalar stays the text it was written as (see the shipper's loader). */
-    private static Yaml yaml() {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      options.setAllowRecursiveKeys(false);
-      options.setMaxAliasesForCollections(50);
-      Resolver stringsOnly = new Resolver() {
-        @Override
-        protected void addImplicitResolvers() {}
-      };
-      DumperOptions dumper = new DumperOptions();
-      return new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options, stringsOnly);
-    }
-
-    private void flatten(String prefix, Map<?, ?> map, Map<String, Object> out, Source source) {
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (!(e.getKey() instanceof String k) || k.isBlank()) {
-          throw new ConfigException(prefix + e.getKey(), source.description(), "keys must be names");
-        }
-        String key = prefix + k;
-        Object v = e.getValue();
-        if (v instanceof Map<?, ?> nested) {
-          flatten(key + ".", nested, out, source);
-          continue;
-        }
-        if (v == null) {
-          v = "";
-        } else if (v instanceof List<?> list) {
-          if (!key.equals("hosts")) {
-            throw new ConfigException(key, source.description(), "takes one value, not a list");
-          }
-          v = hostItems(list, source);
-        } else if (!(v instanceof String)) {
-          throw new ConfigException(key, source.description(),
-              "must be a plain value, not " + v.getClass().getSimpleName());
-        }
-        out.put(key, v);
-      }
+      sources.readFile(file);
     }
 
     /** YAML list items: {@code name@host:port} or {@code {name: a, address: host:port}}. */
-    private static List<String> hostItems(List<?> list, Source source) {
+    private static List<String> hostItems(String key, List<?> list, Source source, ConfigSources.Problem problem) {
       List<String> items = new ArrayList<>();
       for (int i = 0; i < list.size(); i++) {
         Object item = list.get(i);
-        String at = "hosts[" + i + "]";
+        String at = key + "[" + i + "]";
         if (item instanceof String s) {
           items.add(s);
         } else if (item instanceof Map<?, ?> m) {
@@ -464,70 +394,15 @@ public final class PullerConfig {
     }
 
     void readEnv(Map<String, String> env) {
-      Map<String, String> byEnv = new LinkedHashMap<>();
-      for (String key : KEYS) {
-        byEnv.put(envName(key), key);
-      }
-      for (String var : new TreeSet<>(env.keySet())) {
-        if (!var.startsWith(ENV_PREFIX)) {
-          continue;
-        }
-        String key = byEnv.get(var);
-        Source source = new Source("environment variable " + var, cwd);
-        if (key == null) {
-          throw unknown(var.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), source, true);
-        }
-        put(key, env.get(var), source);
-      }
+      sources.readEnv(env);
     }
 
     void readProperties(Map<String, String> props) {
-      for (String prop : new TreeSet<>(props.keySet())) {
-        if (!prop.startsWith(PROPERTY_PREFIX)) {
-          continue;
-        }
-        put(prop.substring(PROPERTY_PREFIX.length()), props.get(prop), new Source("system property -D" + prop, cwd));
-      }
+      sources.readProperties(props);
     }
 
     void readSets(List<String> sets) {
-      for (String set : sets) {
-        int eq = set.indexOf('=');
-        if (eq <= 0) {
-          String shown = set.startsWith("auth.secret") ? "auth.secret..." : set;
-          throw new ConfigException("--set", "", "\"" + shown + "\" is not key=value");
-        }
-        String key = set.substring(0, eq).strip();
-        put(key, set.substring(eq + 1), new Source("--set " + key, cwd));
-      }
-    }
-
-    private void put(String key, Object value, Source source) {
-      if (!KEYS.contains(key)) {
-        throw unknown(key, source, source.description().startsWith("environment"));
-      }
-      // An empty value unsets the key, so a later source can take back what an earlier one set.
-      if (value instanceof String s && s.isBlank()) {
-        raw.remove(key);
-      } else {
-        raw.put(key, new Raw(value, source));
-      }
-    }
-
-    private static ConfigException unknown(String key, Source source, boolean fromEnv) {
-      String best = null;
-      int bestDistance = Integer.MAX_VALUE;
-      for (String k : KEYS) {
-        int d = ConfigValues.distance(key, k);
-        if (d < bestDistance) {
-          best = k;
-          bestDistance = d;
-        }
-      }
-      String hint = bestDistance <= Math.max(2, key.length() / 4)
-          ? "; did you mean " + (fromEnv ? envName(best) : best) + "?"
-          : "; known keys: " + String.join(", ", KEYS);
-      return new ConfigException(key, source.description(), "unknown key" + hint);
+      sources.readSets(sets);
     }
 
     void build() {

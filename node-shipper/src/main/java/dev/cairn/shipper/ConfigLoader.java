@@ -21,10 +21,11 @@ import static dev.cairn.shipper.ShipperConfig.ROLL_CYCLES;
 import static dev.cairn.shipper.ShipperConfig.envName;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.cairn.core.internal.ConfigSources;
+import dev.cairn.core.internal.ConfigSources.Raw;
 import dev.cairn.core.internal.ConfigValues;
 import dev.cairn.shipper.ShipperConfig.ConfigException;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -38,21 +39,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Reads the sources of a {@link ShipperConfig} in order (file, environment, system properties,
@@ -60,26 +52,11 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * source when one is wrong.
  */
 final class ConfigLoader {
-  /** Where a value was set; relative paths resolve against {@code baseDir}. */
-  record Source(String description, Path baseDir) {}
-
-  /** A raw value: a string, or for {@code spans} from a YAML list, a list of strings. */
-  record Raw(Object value, Source source) {
-    List<String> list() {
-      if (value instanceof List<?> l) {
-        List<String> out = new ArrayList<>();
-        for (Object o : l) {
-          out.addAll(ConfigValues.globList((String) o));
-        }
-        return out;
-      }
-      return ConfigValues.globList((String) value);
-    }
-  }
-
-  private final Map<String, Raw> raw = new LinkedHashMap<>();
+  /** Reads the sources; {@code spans} may be a YAML list. */
+  private final ConfigSources sources = new ConfigSources(KEYS, ENV_PREFIX, PROPERTY_PREFIX, ConfigException::new)
+      .listKey("spans", ConfigSources::plainItems);
+  private final Map<String, Raw> raw = sources.values();
   final List<String> warnings = new ArrayList<>();
-  private final Path cwd = Path.of("").toAbsolutePath();
 
   String name;
   List<String> spans;
@@ -105,165 +82,31 @@ final class ConfigLoader {
   int pullMaxConnections;
 
   void readFile(Path file) {
-    Path abs = file.toAbsolutePath().normalize();
-    Object doc;
-    try (Reader r = Files.newBufferedReader(abs, UTF_8)) {
-      doc = yaml().load(r);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("--config", "", "configuration file " + abs + " does not exist");
-    } catch (IOException e) {
-      throw new ConfigException("--config", "", "cannot read " + abs + ": " + e);
-    } catch (YAMLException e) {
-      // SnakeYAML's messages carry line and column; a refused type tag lands here too.
-      throw new ConfigException("--config", "", abs + " is not valid YAML: " + e.getMessage());
-    }
-    Source source = new Source(abs.toString(), abs.getParent());
-    if (doc == null) {
-      return;
-    }
-    if (!(doc instanceof Map<?, ?> map)) {
-      throw new ConfigException("--config", "", abs + " must be a mapping of keys to values");
-    }
-    Map<String, Object> flat = new LinkedHashMap<>();
-    flatten("", map, flat, source);
-    flat.forEach((k, v) -> put(k, v, source));
-  }
-
-  /**
-   * A YAML reader that builds only maps, lists and strings: SafeConstructor refuses arbitrary
-   * types, and without implicit resolvers every plain scalar stays the string it was written as,
-   * so YAML 1.1's surprises ({@code on} as true, {@code 1:30} as 90, {@code 0750} as octal) never
-   * reach a key; the typed parsers read the text.
-   */
-  private static Yaml yaml() {
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    options.setAllowRecursiveKeys(false);
-    options.setMaxAliasesForCollections(50);
-    Resolver stringsOnly = new Resolver() {
-      @Override
-      protected void addImplicitResolvers() {}
-    };
-    DumperOptions dumper = new DumperOptions();
-    return new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options, stringsOnly);
-  }
-
-  private void flatten(String prefix, Map<?, ?> map, Map<String, Object> out, Source source) {
-    for (Map.Entry<?, ?> e : map.entrySet()) {
-      if (!(e.getKey() instanceof String k) || k.isBlank()) {
-        throw new ConfigException(prefix + e.getKey(), source.description(), "keys must be names");
-      }
-      String key = prefix + k;
-      Object v = e.getValue();
-      if (v instanceof Map<?, ?> nested) {
-        flatten(key + ".", nested, out, source);
-        continue;
-      }
-      if (v == null) {
-        v = "";
-      } else if (v instanceof List<?> list) {
-        if (!key.equals("spans")) {
-          throw new ConfigException(key, source.description(), "takes one value, not a list");
-        }
-        List<String> items = new ArrayList<>();
-        for (Object item : list) {
-          if (!(item instanceof String s)) {
-            throw new ConfigException(key, source.description(), "list items must be plain values");
-          }
-          items.add(s);
-        }
-        v = items;
-      } else if (v instanceof Number || v instanceof Boolean) {
-        v = v.toString();
-      } else if (!(v instanceof String)) {
-        throw new ConfigException(key, source.description(),
-            "must be a plain value, not " + v.getClass().getSimpleName());
-      }
-      if (out.put(key, v) != null) {
-        throw new ConfigException(key, source.description(), "is set twice");
-      }
-    }
+    sources.readFile(file);
   }
 
   void readEnv(Map<String, String> env) {
-    Map<String, String> byEnv = new LinkedHashMap<>();
-    for (String key : KEYS) {
-      byEnv.put(envName(key), key);
-    }
-    // Sorted, so that with several bad variables the same one is reported every time.
-    for (String var : new TreeSet<>(env.keySet())) {
-      if (!var.startsWith(ENV_PREFIX)) {
-        continue;
-      }
-      String key = byEnv.get(var);
-      Source source = new Source("environment variable " + var, cwd);
-      if (key == null) {
-        String asKey = var.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        throw unknown(asKey, source, true);
-      }
-      put(key, env.get(var), source);
-    }
+    sources.readEnv(env);
   }
 
   void readProperties(Map<String, String> props) {
-    for (String prop : new TreeSet<>(props.keySet())) {
-      if (!prop.startsWith(PROPERTY_PREFIX)) {
-        continue;
-      }
-      String key = prop.substring(PROPERTY_PREFIX.length());
-      Source source = new Source("system property -D" + prop, cwd);
-      if (!KEYS.contains(key)) {
-        throw unknown(key, source, false);
-      }
-      put(key, props.get(prop), source);
-    }
+    sources.readProperties(props);
   }
 
   void readSets(List<String> sets) {
-    for (String set : sets) {
-      int eq = set.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigException("--set", "", "\"" + redactIfSecret(set) + "\" is not key=value");
-      }
-      String key = set.substring(0, eq).strip();
-      Source source = new Source("--set " + key, cwd);
-      if (!KEYS.contains(key)) {
-        throw unknown(key, source, false);
-      }
-      put(key, set.substring(eq + 1), source);
-    }
+    sources.readSets(sets);
   }
 
-  private static String redactIfSecret(String s) {
-    return s.startsWith("auth.secret") ? "auth.secret..." : s;
-  }
-
-  private void put(String key, Object value, Source source) {
-    if (!KEYS.contains(key)) {
-      throw unknown(key, source, false);
-    }
-    // An empty value unsets the key, so a later source can take back what an earlier one set.
-    if (value instanceof String s && s.isBlank()) {
-      raw.remove(key);
-    } else {
-      raw.put(key, new Raw(value, source));
-    }
-  }
-
-  private static ConfigException unknown(String key, Source source, boolean fromEnv) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : KEYS) {
-      int d = ConfigValues.distance(key, k);
-      if (d < bestDistance) {
-        best = k;
-        bestDistance = d;
+  /** A value's globs: a YAML list of them, or comma-separated text. */
+  private static List<String> globs(Raw r) {
+    if (r.value() instanceof List<?> l) {
+      List<String> out = new ArrayList<>();
+      for (Object o : l) {
+        out.addAll(ConfigValues.globList((String) o));
       }
+      return out;
     }
-    String hint = bestDistance <= Math.max(2, key.length() / 4)
-        ? "; did you mean " + (fromEnv ? envName(best) : best) + "?"
-        : "; known keys: " + String.join(", ", KEYS);
-    return new ConfigException(key, source.description(), "unknown key" + hint);
+    return ConfigValues.globList((String) r.value());
   }
 
   // --- typed values --------------------------------------------------------------------------
@@ -340,7 +183,7 @@ final class ConfigLoader {
       throw missing("spans", "/var/log/cairn/*/");
     }
     List<String> out = new ArrayList<>();
-    for (String glob : r.list()) {
+    for (String glob : globs(r)) {
       // Joined as text, not with Path.resolve: a trailing "/" (the pattern names directories)
       // and glob characters must reach the tailer as written.
       String absolute = glob.startsWith("/") ? glob

@@ -1,12 +1,12 @@
 package dev.cairn.shipper;
 
+import dev.cairn.core.internal.ConfigSources;
 import dev.cairn.core.internal.ConfigValues;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -143,7 +143,7 @@ public final class ShipperConfig {
 
   /** The environment variable that sets {@code key}: dots become underscores, upper case. */
   public static String envName(String key) {
-    return ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    return ConfigSources.envName(ENV_PREFIX, key);
   }
 
   /** This shipper's name (pullers show it; default the host name). */

@@ -1,27 +1,17 @@
 package dev.cairn.ui;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import dev.cairn.core.internal.ConfigSources;
 import dev.cairn.core.internal.ConfigValues;
-import java.io.IOException;
-import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * The configuration of {@code cairn ui}: {@code ui.yaml}, then the environment
@@ -62,7 +52,7 @@ public final class UiConfig {
     http = t.address("http", "127.0.0.1:16686");
     storeType = t.text("store.type").orElse("embedded");
     if (storeType.equals("embedded")) {
-      storePath = t.text("store.path").map(Path::of).map(p -> p.toAbsolutePath().normalize())
+      storePath = t.path("store.path")
           .orElseThrow(() -> new ConfigException("store.path", "", "required: the puller's store directory, e.g."
               + " store.path: /var/lib/cairn/store in ui.yaml, " + envName("store.path") + "=… or --store <dir>"));
     } else if (storeType.equals("elasticsearch")) {
@@ -106,39 +96,22 @@ public final class UiConfig {
 
   /** {@link #load(Path, List)} with the environment and system properties given. */
   public static UiConfig load(Path file, List<String> sets, Map<String, String> env, Map<String, String> props) {
-    Map<String, Value> values = new LinkedHashMap<>();
+    ConfigSources sources = new ConfigSources(KEYS, ENV_PREFIX, PROPERTY_PREFIX, ConfigException::new);
     if (file != null) {
-      readFile(file, values);
+      sources.readFile(file);
     }
-    for (String var : new TreeSet<>(env.keySet())) {
-      if (var.startsWith(ENV_PREFIX)) {
-        String key = KEYS.stream().filter(k -> envName(k).equals(var)).findFirst().orElse(null);
-        if (key == null) {
-          throw unknown(var.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-              "environment variable " + var);
-        }
-        put(values, key, env.get(var), "environment variable " + var);
-      }
-    }
-    for (String prop : new TreeSet<>(props.keySet())) {
-      if (prop.startsWith(PROPERTY_PREFIX)) {
-        put(values, prop.substring(PROPERTY_PREFIX.length()), props.get(prop), "system property -D" + prop);
-      }
-    }
-    for (String set : sets) {
-      int eq = set.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigException("--set", "", "\"" + set + "\" is not key=value");
-      }
-      String key = set.substring(0, eq).strip();
-      put(values, key, set.substring(eq + 1), "--set " + key);
-    }
+    sources.readEnv(env);
+    sources.readProperties(props);
+    sources.readSets(sets);
+    Map<String, Value> values = new LinkedHashMap<>();
+    sources.values().forEach((key, raw) -> values.put(key, new Value(((String) raw.value()).strip(),
+        raw.source().description(), raw.source().baseDir())));
     return new UiConfig(values);
   }
 
   /** The environment variable of {@code key}: dots become underscores, upper case. */
   public static String envName(String key) {
-    return ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    return ConfigSources.envName(ENV_PREFIX, key);
   }
 
   /** Where the query server listens (default 127.0.0.1:16686). */
@@ -206,70 +179,26 @@ public final class UiConfig {
     return "UiConfig" + describe();
   }
 
-  /** A value as written, and where. */
-  private record Value(String text, String source) {}
-
-  private static void readFile(Path file, Map<String, Value> values) {
-    Path abs = file.toAbsolutePath().normalize();
-    Object doc;
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    options.setMaxAliasesForCollections(50);
-    try (Reader r = Files.newBufferedReader(abs, UTF_8)) {
-      doc = new Yaml(new SafeConstructor(options)).load(r);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("--config", "", "configuration file " + abs + " does not exist");
-    } catch (IOException e) {
-      throw new ConfigException("--config", "", "cannot read " + abs + ": " + e);
-    } catch (YAMLException e) {
-      throw new ConfigException("--config", "", abs + " is not valid YAML: " + e.getMessage());
-    }
-    if (doc == null) {
-      return;
-    }
-    if (!(doc instanceof Map<?, ?> map)) {
-      throw new ConfigException("--config", "", abs + " must be a mapping of keys to values");
-    }
-    flatten("", map, values, abs.toString());
-  }
-
-  private static void flatten(String prefix, Map<?, ?> map, Map<String, Value> values, String source) {
-    for (Map.Entry<?, ?> e : map.entrySet()) {
-      String key = prefix + e.getKey();
-      if (e.getValue() instanceof Map<?, ?> nested) {
-        flatten(key + ".", nested, values, source);
-      } else if (e.getValue() instanceof List<?>) {
-        throw new ConfigException(key, source, "takes one value, not a list");
-      } else {
-        // YAML's own typing (ints, booleans) is undone: every key has one syntax, checked below
-        put(values, key, e.getValue() == null ? "" : String.valueOf(e.getValue()), source);
-      }
-    }
-  }
-
-  private static void put(Map<String, Value> values, String key, String text, String source) {
-    if (!KEYS.contains(key)) {
-      throw unknown(key, source);
-    }
-    if (text.isBlank()) {
-      values.remove(key); // an empty value takes back what an earlier source set
-    } else {
-      values.put(key, new Value(text.strip(), source));
-    }
-  }
-
-  private static ConfigException unknown(String key, String source) {
-    String best = KEYS.stream().min((a, b) -> ConfigValues.distance(key, a) - ConfigValues.distance(key, b))
-        .orElseThrow();
-    boolean close = ConfigValues.distance(key, best) <= Math.max(2, key.length() / 4);
-    return new ConfigException(key, source, "unknown key; " + (close ? "did you mean " + best + "?"
-        : "known keys: " + String.join(", ", KEYS)));
-  }
+  /** A value as written, where, and the directory its relative paths resolve against. */
+  private record Value(String text, String source, Path baseDir) {}
 
   /** Typed reads of the merged values, each failure naming the key and its source. */
   private record Typed(Map<String, Value> values) {
     Optional<String> text(String key) {
       return Optional.ofNullable(values.get(key)).map(Value::text);
+    }
+
+    /** A path; a relative one resolves against the YAML file's directory (the working directory for other sources). */
+    Optional<Path> path(String key) {
+      Value v = values.get(key);
+      if (v == null) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(v.baseDir().resolve(v.text()).toAbsolutePath().normalize());
+      } catch (InvalidPathException e) {
+        throw bad(key, "\"" + v.text() + "\" is not a path");
+      }
     }
 
     ConfigException bad(String key, String problem) {
