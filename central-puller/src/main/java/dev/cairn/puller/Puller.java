@@ -3,6 +3,8 @@ package dev.cairn.puller;
 import dev.cairn.core.format.BlockDecoder;
 import dev.cairn.core.format.FormatException;
 import dev.cairn.core.format.RecordVisitor;
+import dev.cairn.core.internal.OpsHttpServer;
+import dev.cairn.core.internal.OpsHttpServer.Health;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.store.EmbeddedSpanStore;
@@ -93,7 +95,7 @@ public final class Puller implements Closeable {
   private Thread assemblyThread;
   private Scheduler scheduler;
   private ScheduledExecutorService watcher;
-  private PullerHttpServer http;
+  private OpsHttpServer http;
   private volatile PullerConfig current;
   private volatile long configStamp;
   private volatile String state = "starting";
@@ -516,25 +518,25 @@ public final class Puller implements Closeable {
     return startedAt;
   }
 
-  PullerHttpServer.Health health() {
+  Health health() {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000);
     facts.put("hosts", hosts.size());
     facts.put("hostsUp", hosts.values().stream().filter(h -> h.up).count());
     if (!state.equals("up")) {
-      return PullerHttpServer.Health.down(state, facts);
+      return Health.down(state, facts);
     }
     if (!assembly.alive()) {
-      return PullerHttpServer.Health.down("the assembly thread died", facts);
+      return Health.down("the assembly thread died", facts);
     }
     SpanStore.Health s = store.check();
     if (!s.healthy()) {
-      return PullerHttpServer.Health.down("store: " + s.message(), facts);
+      return Health.down("store: " + s.message(), facts);
     }
     AssemblerStats a = assembly.stats();
     facts.put("spansHeld", a.spansHeld());
     facts.put("tracesQueued", a.tracesQueued());
-    return PullerHttpServer.Health.up(facts);
+    return Health.up(facts);
   }
 
   /**

@@ -1,132 +1,32 @@
 package dev.cairn.puller;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.cairn.core.internal.OpsHttpServer;
+import dev.cairn.core.internal.OpsHttpServer.Health;
 import dev.cairn.core.internal.PrometheusText;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
- * The puller's operations endpoint over plain HTTP, as the shipper's: {@code GET /metrics}
- * (Prometheus text 0.0.4, {@code cairn_puller_*}) and {@code GET /health} (200 UP / 503 DOWN, JSON).
- * One thread serves the requests one at a time.
+ * The puller's operations endpoint, served by {@link OpsHttpServer} as the shipper's:
+ * {@code GET /metrics} (Prometheus text 0.0.4, {@code cairn_puller_*}) and {@code GET /health}
+ * (200 UP / 503 DOWN, JSON).
  */
-final class PullerHttpServer implements Closeable {
-  private static final Logger LOG = LogManager.getLogger(PullerHttpServer.class);
+final class PullerHttpServer {
+  private PullerHttpServer() {}
 
-  /** What {@code /health} answers; {@code reason} null when up. */
-  record Health(boolean up, String reason, Map<String, Object> facts) {
-    static Health up(Map<String, Object> facts) {
-      return new Health(true, null, facts);
-    }
-
-    static Health down(String reason, Map<String, Object> facts) {
-      return new Health(false, reason, facts);
-    }
-  }
-
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final Supplier<String> metrics;
-  private final Supplier<Health> health;
-
-  private PullerHttpServer(HttpServer server, ExecutorService executor, Supplier<String> metrics, Supplier<Health> health) {
-    this.server = server;
-    this.executor = executor;
-    this.metrics = metrics;
-    this.health = health;
-  }
-
-  static PullerHttpServer start(InetSocketAddress address, Supplier<String> metrics, Supplier<Health> health)
+  /**
+   * Serves {@code /metrics} and {@code /health} on {@code address} (port 0: an ephemeral port).
+   *
+   * @throws IOException when the address cannot be bound (the message names it)
+   */
+  static OpsHttpServer start(InetSocketAddress address, Supplier<String> metrics, Supplier<Health> health)
       throws IOException {
-    HttpServer server;
-    try {
-      server = HttpServer.create(address, 16);
-    } catch (IOException e) {
-      throw new IOException("cannot serve /metrics on " + address.getHostString() + ":" + address.getPort()
-          + " (http): " + e.getMessage(), e);
-    }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "cairn-puller-http");
-      t.setDaemon(true);
-      return t;
-    });
-    PullerHttpServer s = new PullerHttpServer(server, executor, metrics, health);
-    server.setExecutor(executor);
-    server.createContext("/", s::handle);
-    server.start();
-    return s;
-  }
-
-  InetSocketAddress address() {
-    return server.getAddress();
-  }
-
-  @Override
-  public void close() {
-    server.stop(0);
-    executor.shutdownNow();
-    try {
-      executor.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        respond(exchange, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
-        return;
-      }
-      switch (path) {
-        case "/metrics" -> respond(exchange, 200, PrometheusText.CONTENT_TYPE, metrics.get());
-        case "/health" -> {
-          Health h;
-          try {
-            h = health.get();
-          } catch (RuntimeException e) {
-            h = Health.down("health check failed: " + e, Map.of());
-          }
-          respond(exchange, h.up() ? 200 : 503, "application/json", healthJson(h));
-        }
-        case "/" -> respond(exchange, 200, "text/plain; charset=utf-8",
-            "cairn puller: GET /metrics (Prometheus text), GET /health (JSON)\n");
-        default -> respond(exchange, 404, "text/plain; charset=utf-8", "not found: " + path + "\n");
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("HTTP request {} failed: {}", exchange.getRequestURI(), e.toString(), e);
-    }
-  }
-
-  private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-    byte[] bytes = body.getBytes(UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-    if (!head) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
+    return OpsHttpServer.start("puller", address, metrics, health);
   }
 
   /** Every {@code cairn_puller_*} family (docs/puller-config.md lists them). */
@@ -218,38 +118,5 @@ final class PullerHttpServer implements Closeable {
     for (HostState h : hs) {
       f.sample(value.applyAsLong(h), "host", h.name());
     }
-  }
-
-  static String healthJson(Health h) {
-    Map<String, Object> all = new LinkedHashMap<>();
-    all.put("status", h.up() ? "UP" : "DOWN");
-    if (h.reason() != null) {
-      all.put("reason", h.reason());
-    }
-    h.facts().forEach(all::putIfAbsent);
-    StringBuilder b = new StringBuilder("{");
-    for (Map.Entry<String, Object> e : all.entrySet()) {
-      if (b.length() > 1) {
-        b.append(',');
-      }
-      b.append('"').append(e.getKey()).append("\":");
-      Object v = e.getValue();
-      if (v instanceof Number || v instanceof Boolean) {
-        b.append(v);
-      } else {
-        b.append('"');
-        for (char c : String.valueOf(v).toCharArray()) {
-          if (c == '"' || c == '\\') {
-            b.append('\\').append(c);
-          } else if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-        b.append('"');
-      }
-    }
-    return b.append("}\n").toString();
   }
 }

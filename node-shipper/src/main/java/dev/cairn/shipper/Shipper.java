@@ -1,6 +1,8 @@
 package dev.cairn.shipper;
 
 import dev.cairn.core.internal.ConfigValues;
+import dev.cairn.core.internal.OpsHttpServer;
+import dev.cairn.core.internal.OpsHttpServer.Health;
 import dev.cairn.core.internal.PrometheusText;
 import java.io.Closeable;
 import java.io.IOException;
@@ -72,7 +74,7 @@ public final class Shipper implements Closeable {
   private volatile Thread ingest;
   private PullServer server;
   private ScheduledExecutorService retention;
-  private MetricsHttpServer http;
+  private OpsHttpServer http;
 
   private volatile boolean stopping;
   private volatile Throwable ingestDeath;
@@ -294,40 +296,40 @@ public final class Shipper implements Closeable {
         pulledSeq());
   }
 
-  private MetricsHttpServer.Health health() {
+  private Health health() {
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("name", config.name());
     facts.put("version", version());
     facts.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
     if (stopping) {
-      return MetricsHttpServer.Health.down("stopping", facts);
+      return Health.down("stopping", facts);
     }
     if (ingest == null) {
-      return MetricsHttpServer.Health.down("starting", facts);
+      return Health.down("starting", facts);
     }
     try {
       facts.put("firstSeq", journal.firstSeq());
       facts.put("lastSeq", journal.lastSeq());
       facts.put("servingFrom", journal.servingFrom().name());
     } catch (RuntimeException e) {
-      return MetricsHttpServer.Health.down("journal unusable: " + e, facts);
+      return Health.down("journal unusable: " + e, facts);
     }
     facts.put("filesTracked", tailer.filesTracked());
     facts.put("pulledSeq", pulledSeq());
     Throwable death = ingestDeath;
     if (death != null) {
-      return MetricsHttpServer.Health.down("ingest thread died: " + death, facts);
+      return Health.down("ingest thread died: " + death, facts);
     }
     if (!ingestAlive()) {
-      return MetricsHttpServer.Health.down("ingest thread is not running", facts);
+      return Health.down("ingest thread is not running", facts);
     }
     long since = failingSinceMillis;
     long failing = since < 0 ? 0 : System.currentTimeMillis() - since;
     if (failing >= FAILING_DOWN_MILLIS) {
-      return MetricsHttpServer.Health.down("ingest has failed for " + failing / 1000
+      return Health.down("ingest has failed for " + failing / 1000
           + " s (journal or span file errors; see the log)", facts);
     }
-    return MetricsHttpServer.Health.up(facts);
+    return Health.up(facts);
   }
 
   /** The address pullers connect to (with the actual port when 0 was configured). */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.core.internal.OpsHttpServer;
 import dev.cairn.core.internal.PrometheusText;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -143,10 +144,10 @@ class MetricsHttpServerTest {
   void http_servesMetricsHealthAndRefusesOtherMethodsAndPaths() throws Exception {
     ShipperMetrics m = new ShipperMetrics();
     m.bytesRead.add(4242);
-    AtomicReference<MetricsHttpServer.Health> health = new AtomicReference<>(
-        MetricsHttpServer.Health.up(facts()));
-    MetricsHttpServer server = MetricsHttpServer.start(new InetSocketAddress("127.0.0.1", 0), m, SOME_GAUGES, () -> {
-      MetricsHttpServer.Health h = health.get();
+    AtomicReference<OpsHttpServer.Health> health = new AtomicReference<>(
+        OpsHttpServer.Health.up(facts()));
+    OpsHttpServer server = MetricsHttpServer.start(new InetSocketAddress("127.0.0.1", 0), m, SOME_GAUGES, () -> {
+      OpsHttpServer.Health h = health.get();
       if (h == null) {
         throw new IllegalStateException("journal is closed");
       }
@@ -167,7 +168,7 @@ class MetricsHttpServerTest {
       assertEquals("{\"status\":\"UP\",\"name\":\"host-1\",\"lastSeq\":17,\"servingFrom\":\"PRIMARY\","
           + "\"ingestAlive\":true}\n", up.body());
 
-      health.set(MetricsHttpServer.Health.down("ingest thread died: java.lang.OutOfMemoryError", facts()));
+      health.set(OpsHttpServer.Health.down("ingest thread died: java.lang.OutOfMemoryError", facts()));
       HttpResponse<String> down = get(client, base + "/health", "GET");
       assertEquals(503, down.statusCode());
       assertTrue(down.body().startsWith("{\"status\":\"DOWN\",\"reason\":\"ingest thread died: "
@@ -191,11 +192,11 @@ class MetricsHttpServerTest {
 
   @Test
   void http_addressInUse_failsNamingTheAddress() throws IOException {
-    MetricsHttpServer first = MetricsHttpServer.start(new InetSocketAddress("127.0.0.1", 0), new ShipperMetrics(),
-        out -> {}, () -> MetricsHttpServer.Health.up(Map.of()));
+    OpsHttpServer first = MetricsHttpServer.start(new InetSocketAddress("127.0.0.1", 0), new ShipperMetrics(),
+        out -> {}, () -> OpsHttpServer.Health.up(Map.of()));
     try {
       IOException e = assertThrows(IOException.class, () -> MetricsHttpServer.start(first.address(),
-          new ShipperMetrics(), out -> {}, () -> MetricsHttpServer.Health.up(Map.of())));
+          new ShipperMetrics(), out -> {}, () -> OpsHttpServer.Health.up(Map.of())));
       assertTrue(e.getMessage().contains("127.0.0.1:" + first.address().getPort()), e.getMessage());
     } finally {
       first.close();
@@ -209,7 +210,7 @@ class MetricsHttpServerTest {
     facts.put("ratio", 0.5);
 
     assertEquals("{\"status\":\"UP\",\"path\":\"a\\\"b\\\\c\\nd\\u0001\",\"ratio\":0.5}\n",
-        MetricsHttpServer.healthJson(MetricsHttpServer.Health.up(facts)));
+        OpsHttpServer.healthJson(OpsHttpServer.Health.up(facts)));
   }
 
   private static Map<String, Object> facts() {
