@@ -64,7 +64,7 @@ case "$mode" in
     run format 'bench.format.FormatBenchmark' -f 1 -wi 2 -w 1 -i 3 -r 1
     run shipper 'bench.shipper.ShipperBenchmark' -f 1 -wi 1 -w 1 -i 3 -r 2
     run store 'bench.store.StoreBenchmark' -p spans=20000 -f 1 -wi 1 -w 1 -i 3 -r 2
-    run_es -p spans=20000 -f 1 -wi 1 -w 1 -i 3 -r 2
+    run_es -p spans=20000 -f 1 -wi 6 -w 2 -i 3 -r 2
     ;;
   full)
     run app-1t 'bench.app.AppThreadBenchmark' -prof gc
