@@ -141,7 +141,14 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     int mergedCount = -1;
     TraceState traceState;
     String statusMessage = "";
-    List<SpanEvent> events;
+    /**
+     * Events, flat: their times, and (name, attributes) pairs whose attributes are the caller's
+     * immutable {@link Attributes} or a ready {@code List<Attribute>}; converted to
+     * {@link SpanEvent} only when read, on the encoder's thread.
+     */
+    long[] eventMicros;
+    Object[] eventData;
+    int eventCount;
     List<SpanLink> links;
   }
 
@@ -250,13 +257,15 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     TracerState ts = tracer.state;
     // One clock conversion serves both the root trace ID's time prefix and the start time.
     long nowEpochNanos = ts.epochNanos(now);
-    Span parentSpan = Span.fromContextOrNull(parentContext);
+    // The root context holds no span (nor baggage): a root span looks nothing up in it.
+    Span parentSpan = parentContext == Context.root() ? null : Span.fromContextOrNull(parentContext);
     boolean hasParent = false;
     boolean parentSampled = false;
     int flags = 0;
     TraceState traceState = null;
     long hi;
     long lo;
+    long rootSpanId = 0;
     if (parentSpan instanceof CairnSpan p && p.spanId != 0) {
       hasParent = true;
       hi = p.traceIdHigh;
@@ -283,6 +292,9 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       // in one second share the high half, which halves what their IDs cost on disk.
       hi = (nowEpochNanos / 1_000_000_000L) << 32 | ts.traceIdSalt;
       lo = nonZero(ThreadLocalRandom.current());
+      // One draw serves both IDs: the root's span ID is a bijective mix of the random trace ID
+      // half, so it is as unique as that half, and reveals nothing a reader does not already see.
+      rootSpanId = mix(lo);
     }
     SamplingDecision decision;
     try {
@@ -298,7 +310,7 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     }
     traceIdHigh = hi;
     traceIdLow = lo;
-    spanId = nonZero(ThreadLocalRandom.current());
+    spanId = rootSpanId != 0 ? rootSpanId : nonZero(ThreadLocalRandom.current());
     if (traceState != null && !traceState.isEmpty()) {
       extrasUnpublished().traceState = traceState;
     }
@@ -344,6 +356,13 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
       EXTRAS.setRelease(this, e);
     }
     return e;
+  }
+
+  /** A bijection of longs that scatters bits (Stafford's variant 13 of MurmurHash3's finaliser). */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   private static long nonZero(ThreadLocalRandom r) {
@@ -518,14 +537,10 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
   }
 
   private int indexOf(String key, int n) {
-    int h = key.hashCode();
     for (int i = 0; i < n; i++) {
       Object k = ownKey(i);
-      if (k == key) {
-        return i;
-      }
-      String s = k instanceof String str ? str : ((BusinessKey) k).key();
-      if (s.hashCode() == h && s.equals(key)) {
+      // Keys are usually literals: identical, or of another length, which equals sees at once.
+      if (k == key || (k instanceof String str ? str : ((BusinessKey) k).key()).equals(key)) {
         return i;
       }
     }
@@ -668,13 +683,20 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     return this;
   }
 
+  /** An immutable list, so that {@link SpanEvent} and {@link SpanLink} keep it without a copy. */
   private static List<Attribute> convert(Attributes attrs) {
     if (attrs == null || attrs.isEmpty()) {
       return List.of();
     }
-    List<Attribute> out = new ArrayList<>(attrs.size());
-    attrs.forEach((k, v) -> out.add(Attribute.of(k.getKey(), v instanceof Value<?> val ? val.asString() : v)));
-    return out;
+    Attribute[] out = new Attribute[attrs.size()];
+    int[] n = {0};
+    attrs.forEach((k, v) -> {
+      if (n[0] < out.length) {
+        out[n[0]++] = Attribute.of(k.getKey(), v instanceof Value<?> val ? val.asString() : v);
+      }
+    });
+    return n[0] == 1 ? List.of(out[0])
+        : List.of(n[0] == out.length ? out : Arrays.copyOf(out, n[0]));
   }
 
   // ---------------------------------------------------------------- Span
@@ -693,20 +715,29 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     if (eventName == null || state() != STATE_RECORDING) {
       return this;
     }
-    addEvent(new SpanEvent(micros, eventName, convert(eventAttributes)));
+    addEvent(micros, eventName, eventAttributes == null ? Attributes.empty() : eventAttributes);
     return this;
   }
 
-  private void addEvent(SpanEvent event) {
+  /** {@code attributes}: immutable OpenTelemetry {@link Attributes} or a {@code List<Attribute>}. */
+  private void addEvent(long micros, String eventName, Object attributes) {
     int c = lock();
     try {
       if (state(c) == STATE_RECORDING) {
         Extras e = extrasLocked();
-        if (e.events == null) {
-          e.events = new ArrayList<>(2);
-        }
-        if (e.events.size() < tracer.state.maxEvents) {
-          e.events.add(event);
+        int n = e.eventCount;
+        if (n < tracer.state.maxEvents) {
+          if (e.eventMicros == null) {
+            e.eventMicros = new long[2];
+            e.eventData = new Object[4];
+          } else if (e.eventMicros.length == n) {
+            e.eventMicros = Arrays.copyOf(e.eventMicros, 2 * n);
+            e.eventData = Arrays.copyOf(e.eventData, 4 * n);
+          }
+          e.eventMicros[n] = micros;
+          e.eventData[2 * n] = eventName;
+          e.eventData[2 * n + 1] = attributes;
+          e.eventCount = n + 1;
         }
       }
     } finally {
@@ -754,7 +785,7 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
     }
     attrs.add(Attribute.of("exception.stacktrace", trace.toString()));
     attrs.addAll(convert(additional));
-    addEvent(new SpanEvent(nowEpochNanos() / 1000, "exception", attrs));
+    addEvent(nowEpochNanos() / 1000, "exception", attrs);
     return this;
   }
 
@@ -923,10 +954,17 @@ final class CairnSpan implements Span, SpanBuilder, SpanView {
   @Override
   public int eventCount() {
     Extras e = extras;
-    return e == null || e.events == null ? 0 : e.events.size();
+    return e == null ? 0 : e.eventCount;
   }
 
-  @Override public SpanEvent event(int i) { return extras.events.get(i); }
+  @Override
+  @SuppressWarnings("unchecked")
+  public SpanEvent event(int i) {
+    Extras e = extras;
+    Object attributes = e.eventData[2 * i + 1];
+    return new SpanEvent(e.eventMicros[i], (String) e.eventData[2 * i],
+        attributes instanceof Attributes a ? convert(a) : (List<Attribute>) attributes);
+  }
 
   @Override
   public int linkCount() {

@@ -241,6 +241,39 @@ class CairnTracerTest {
   }
 
   @Test
+  void manyEvents_keepOrderTimesAndAttributesUpToTheLimit() throws Exception {
+    CairnOpenTelemetry limited = Cairn.builder("x").sink(finished::add).maxEventsPerSpan(5).build();
+    Span span = limited.getTracer("t").spanBuilder("s").startSpan();
+    for (int i = 0; i < 7; i++) {
+      span.addEvent("e" + i, Attributes.of(AttributeKey.longKey("i"), (long) i,
+          AttributeKey.stringKey("s"), "v" + i), 1_000 + i, TimeUnit.MICROSECONDS);
+    }
+    span.addEvent("dropped");
+    span.end();
+    SpanRecord r = encoded(finished.get(0));
+    assertEquals(5, r.events().size());
+    for (int i = 0; i < 5; i++) {
+      assertEquals("e" + i, r.events().get(i).name());
+      assertEquals(1_000 + i, r.events().get(i).timeMicros());
+      assertEquals(List.of(Attribute.of("i", (long) i), Attribute.of("s", "v" + i)),
+          r.events().get(i).attributes());
+    }
+  }
+
+  @Test
+  void rootSpans_haveDistinctNonZeroSpanIds() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 10_000; i++) {
+      Span span = tracer.spanBuilder("root").setNoParent().startSpan();
+      SpanContext sc = span.getSpanContext();
+      assertTrue(sc.isValid());
+      assertNotEquals(sc.getTraceId().substring(16), sc.getSpanId());
+      assertTrue(ids.add(sc.getSpanId()), "span ID " + sc.getSpanId() + " twice");
+      span.end();
+    }
+  }
+
+  @Test
   void attributeLimit_dropsExtraAttributes() {
     CairnOpenTelemetry limited = Cairn.builder("x").sink(finished::add).maxAttributesPerSpan(3).build();
     Span span = limited.getTracer("t").spanBuilder("s").startSpan();

@@ -2,14 +2,18 @@ package dev.cairn.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cairn.bench.app.AppThreadBenchmark;
 import dev.cairn.bench.format.FormatBenchmark;
 import dev.cairn.bench.shipper.ShipperBenchmark;
+import dev.cairn.bench.store.EsProbe;
+import dev.cairn.bench.store.EsStoreBenchmark;
 import dev.cairn.bench.store.StoreBenchmark;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -47,6 +51,14 @@ class BenchmarksSmokeTest {
   @Test
   void storeBenchmark_runsEveryMethod() throws Exception {
     run(StoreBenchmark.class, o -> o.param("spans", "2000"));
+  }
+
+  @Test
+  void esStoreBenchmark_runsEveryMethod_whenElasticsearchAnswers() throws Exception {
+    String url = System.getProperty("cairn.bench.esUrl", "");
+    Optional<String> skipped = EsProbe.unavailable(url);
+    assumeTrue(skipped.isEmpty(), () -> "EsStoreBenchmark skipped: " + skipped.orElseThrow());
+    run(EsStoreBenchmark.class, o -> o.param("esUrl", url).param("spans", "2000"));
   }
 
   private static void run(Class<?> type, java.util.function.UnaryOperator<ChainedOptionsBuilder> params)

@@ -1,23 +1,15 @@
 package dev.cairn.bench.store;
 
 import dev.cairn.bench.BenchFiles;
-import dev.cairn.core.model.Attribute;
-import dev.cairn.core.model.SpanKind;
-import dev.cairn.core.model.SpanRecord;
-import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.EmbeddedSpanStore;
-import dev.cairn.store.StoredSpan;
 import dev.cairn.store.Trace;
 import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
-import dev.cairn.store.WriteBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,10 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The embedded store through its public contract: writes in batches of {@value #BATCH} spans
  * (spans/s), and the two queries a user waits for, trace by ID and a business-key tag search,
  * as latency distributions (p50, p99 in the sample-time output). The store is filled with
- * {@code spans} spans first (10-span traces, 8 attributes each, one of them the business key
- * {@code order.id}: the workload of the store module's {@code EmbeddedStoreMeasurement}, on
- * purpose, so the figures compare); the 1M and 10M figures come from that longer measurement, see
- * docs/store-embedded.md.
+ * {@code spans} spans of {@link TraceBatches} first; the 1M and 10M figures come from the store
+ * module's longer {@code EmbeddedStoreMeasurement} of the same workload, see
+ * docs/store-embedded.md. {@link EsStoreBenchmark} writes the same spans into Elasticsearch.
  *
  * <pre>
  * java -jar jmh/target/benchmarks.jar StoreBenchmark -p spans=1000000
@@ -53,12 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsAppend = "-Xmx2g")
 public class StoreBenchmark {
-  static final int BATCH = 1_000;
-  private static final int PER_TRACE = 10;
-  private static final long T0 = 1_763_700_000_000_000L;
-  private static final String[] SERVICES = {"web", "cart", "auth", "db", "payments"};
-  private static final String[] ROUTES = {"/api/cart/{id}", "/api/orders/{id}", "/api/orders",
-      "/api/users/{id}", "/health", "/api/catalog/items"};
+  static final int BATCH = TraceBatches.BATCH;
+  private static final int PER_TRACE = TraceBatches.PER_TRACE;
 
   /** Spans in the store before measuring. */
   @Param("100000")
@@ -66,18 +53,17 @@ public class StoreBenchmark {
 
   Path dir;
   EmbeddedSpanStore store;
+  final TraceBatches batches = new TraceBatches();
   List<TraceId> traces;
-  int nextTrace;
-  final Random random = new Random(42);
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     dir = Files.createTempDirectory("cairn-bench-store");
     store = EmbeddedSpanStore.open(dir);
-    traces = new ArrayList<>(spans / PER_TRACE);
     for (int written = 0; written < spans; written += BATCH) {
-      store.writer().write(nextBatch());
+      store.writer().write(batches.next());
     }
+    traces = List.copyOf(batches.traces());
   }
 
   @TearDown(Level.Trial)
@@ -86,48 +72,13 @@ public class StoreBenchmark {
     BenchFiles.deleteTree(dir);
   }
 
-  /** {@value #BATCH} new spans: 100 traces of 10 spans, each trace with its own order.id. */
-  WriteBatch nextBatch() {
-    List<StoredSpan> out = new ArrayList<>(BATCH);
-    for (int t = 0; t < BATCH / PER_TRACE; t++) {
-      int n = nextTrace++;
-      TraceId id = new TraceId((T0 / 1_000_000) << 32 | random.nextInt() & 0xFFFFFFFFL,
-          random.nextLong() | 1);
-      traces.add(id);
-      long start = T0 + n * 36_000L;
-      long rootId = random.nextLong() | 1;
-      for (int s = 0; s < PER_TRACE; s++) {
-        String service = s == 0 ? "web" : SERVICES[1 + random.nextInt(SERVICES.length - 1)];
-        String route = ROUTES[random.nextInt(ROUTES.length)];
-        SpanRecord span = SpanRecord.builder().traceId(id.high(), id.low())
-            .spanId(s == 0 ? rootId : random.nextLong() | 1).parentSpanId(s == 0 ? 0 : rootId)
-            .service(service).scope("io.opentelemetry.http", "2.10.0")
-            .name((s == 0 ? "GET " : "call ") + route)
-            .kind(s == 0 ? SpanKind.SERVER : SpanKind.CLIENT)
-            .startMicros(start + s * 100L).durationMicros(200 + random.nextInt(50_000))
-            .status(random.nextInt(50) == 0 ? StatusCode.ERROR : StatusCode.UNSET, "")
-            .addAttribute("http.request.method", "GET")
-            .addAttribute("http.route", route)
-            .addAttribute("url.path", route.replace("{id}", Integer.toString(random.nextInt(100_000))))
-            .addAttribute("http.response.status_code", 200L)
-            .addAttribute("url.scheme", "http")
-            .addAttribute("client.address", "10.0." + random.nextInt(4) + "." + random.nextInt(256))
-            .addAttribute("server.address", service + ".internal")
-            .addAttribute(new Attribute("order.id", Long.toString(1_000_000L + n), true))
-            .build();
-        out.add(new StoredSpan(span, s == 0 ? "" : "web"));
-      }
-    }
-    return WriteBatch.ofSpans(out);
-  }
-
   /** A batch written and durable (the store's contract: it survives kill -9 when this returns). */
   @Benchmark
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
   @OperationsPerInvocation(BATCH)
   public Object writeBatch() throws Exception {
-    return store.writer().write(nextBatch());
+    return store.writer().write(batches.next());
   }
 
   @Benchmark

@@ -118,7 +118,9 @@ public final class CairnSampler implements Sampler {
   }
 
   private static boolean forced(Context parent, String key) {
-    if (parent == null) {
+    // The root context holds no baggage: most spans of a service without incoming baggage
+    // start there, and skip the lookup.
+    if (parent == null || parent == Context.root()) {
       return false;
     }
     Baggage baggage = Baggage.fromContextOrNull(parent);
