@@ -65,7 +65,13 @@ import picocli.CommandLine.Spec;
         "1:a part failed to start or died",
         "2:usage error"})
 final class LoadgenCommand implements Callable<Integer> {
-  private static final long POLL_MILLIS = 50;
+  /**
+   * How often the sampled traces are looked up: the resolution of the freshness figures. Each
+   * round's first lookup makes the store publish what it wrote since the last (a new Lucene
+   * segment, as any reader does), so polling faster measures the polling: at 50 ms that was most
+   * of this JVM's main thread and many tiny segments to merge.
+   */
+  private static final long POLL_MILLIS = 100;
 
   @Spec CommandSpec spec;
 
