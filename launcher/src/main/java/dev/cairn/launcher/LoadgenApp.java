@@ -70,6 +70,8 @@ final class LoadgenApp {
       workers.add(t);
       t.start();
     }
+    out.println("started"); // the parent's warm-up counts from here
+    out.flush();
     long nextReport = startNanos + TimeUnit.SECONDS.toNanos(1);
     while (System.nanoTime() < endNanos) {
       LockSupport.parkNanos(Math.max(1, Math.min(nextReport, endNanos) - System.nanoTime()));

@@ -22,11 +22,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -65,7 +69,14 @@ import picocli.CommandLine.Spec;
         "1:a part failed to start or died",
         "2:usage error"})
 final class LoadgenCommand implements Callable<Integer> {
-  private static final long POLL_MILLIS = 50;
+  /**
+   * How often the sampled traces are looked up: the resolution of the freshness figures. Each
+   * round's first lookup makes the store publish what it wrote since the last (a new Lucene
+   * segment, as any reader does), so polling faster measures the polling: at 50 ms that was most
+   * of this JVM's main thread and many tiny segments to merge.
+   */
+  private static final long POLL_MILLIS = 100;
+  private static final int LOOKUPS_PER_POLL = 32;
 
   @Spec CommandSpec spec;
 
@@ -81,6 +92,11 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--seconds", paramLabel = "<n>", defaultValue = "30",
       description = "How long the application produces, 1...3600 (default: ${DEFAULT-VALUE}).")
   int seconds;
+
+  @Option(names = "--warmup-seconds", paramLabel = "<n>", defaultValue = "10",
+      description = "Seconds of load before the measured ones, 0...600: the JIT compiles the "
+          + "three JVMs' code meanwhile (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds;
 
   @Option(names = "--samples", paramLabel = "<n>", defaultValue = "20",
       description = "Traces per second whose freshness is measured, 1...1000 (default: ${DEFAULT-VALUE}).")
@@ -125,9 +141,9 @@ final class LoadgenCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (threads < 1 || threads > 256 || seconds < 1 || seconds > 3600 || rate < 0 || samples <= 0
-        || samples > 1000 || reportSeconds < 1 || drainSeconds < 1) {
+        || samples > 1000 || reportSeconds < 1 || drainSeconds < 1 || warmupSeconds < 0 || warmupSeconds > 600) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--threads 1...256, --seconds 1...3600, "
-          + "--rate >= 0, --samples 1...1000, --report-seconds and --drain-seconds >= 1");
+          + "--warmup-seconds 0...600, --rate >= 0, --samples 1...1000, --report-seconds and --drain-seconds >= 1");
     }
     if (app) {
       new LoadgenApp(threads, rate, seconds, samples, System.out).run();
@@ -153,10 +169,23 @@ final class LoadgenCommand implements Callable<Integer> {
     private final List<Long> freshnessMicros = Collections.synchronizedList(new ArrayList<>());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile long[] appStats = new long[4];
+    /** When the application said it started producing; 0 before. */
+    private volatile long appStartedNanos;
     private volatile boolean appDone;
     private Path runDir;
     private Process shipper;
     private Process application;
+    /** CPU nanoseconds of the application, the shipper and this JVM at the start of the run, and as last seen. */
+    private final long[] cpuAtStart = new long[3];
+    private final long[] cpuSeen = new long[3];
+    /** CPU nanoseconds of each thread of this JVM: first and last reading, and its name. */
+    private final Map<Long, long[]> threadCpu = new HashMap<>();
+    private final Map<Long, String> threadNames = new HashMap<>();
+    private boolean threadsBaselined;
+    /** Application counters and spans stored when the warm-up ended; null before. */
+    private long[] baseline;
+    /** Wall-clock micros when the warm-up ended: samples that ended before are not measured. */
+    private volatile long measuredFromMicros = Long.MAX_VALUE;
     private SpanStore store;
     private Puller puller;
 
@@ -228,13 +257,15 @@ final class LoadgenCommand implements Callable<Integer> {
       appOptions.addAll(appJvm);
       application = new ProcessBuilder(ChildJvm.command(appOptions, List.of("loadgen", "--app",
           "--threads", Integer.toString(threads), "--rate", Long.toString(rate), "--seconds",
-          Integer.toString(seconds), "--samples", Double.toString(samples))))
+          Integer.toString(warmupSeconds + seconds), "--samples", Double.toString(samples))))
           .redirectError(runDir.resolve("application.log").toFile()).start();
       Thread reader = new Thread(this::readApplication, "loadgen-app-reader");
       reader.setDaemon(true);
       reader.start();
 
       long t0 = System.nanoTime();
+      long measureFrom = Long.MAX_VALUE; // the warm-up's end, once the application produces
+      readCpu();
       long nextReport = t0 + TimeUnit.SECONDS.toNanos(reportSeconds);
       long producingEnd = 0;
       long lastStored = 0;
@@ -243,7 +274,25 @@ final class LoadgenCommand implements Callable<Integer> {
       long storedAtProducingEnd = -1;
       while (true) {
         pollFreshness();
+        readCpu();
         long now = System.nanoTime();
+        if (measureFrom == Long.MAX_VALUE && appStartedNanos != 0) {
+          measureFrom = appStartedNanos + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        }
+        if (baseline == null && (now >= measureFrom || appDone)) {
+          // the measured run starts: what came before is the warm-up's
+          baseline = new long[] {appStats[0], appStats[1], appStats[2], appStats[3], storedSpans()};
+          System.arraycopy(cpuSeen, 0, cpuAtStart, 0, 3);
+          threadCpu.values().forEach(v -> v[0] = v[1]);
+          measuredFromMicros = LoadgenApp.nowMicros();
+          freshnessMicros.clear();
+          t0 = now;
+          interval = new Interval(now, appStats[0], baseline[4]);
+          if (warmupSeconds > 0) {
+            out.printf(Locale.ROOT, "  warm-up done (%d s); measuring%n", warmupSeconds);
+            out.flush();
+          }
+        }
         if (now >= nextReport) {
           interval = report(interval, now, t0);
           nextReport += TimeUnit.SECONDS.toNanos(reportSeconds);
@@ -283,7 +332,7 @@ final class LoadgenCommand implements Callable<Integer> {
         Thread.sleep(POLL_MILLIS);
       }
       long end = System.nanoTime();
-      summary(t0, producingEnd, end, storedAtProducingEnd);
+      summary(t0, producingEnd, end, storedAtProducingEnd - baseline[4]);
       return CairnCommand.EXIT_OK;
     }
 
@@ -298,7 +347,9 @@ final class LoadgenCommand implements Callable<Integer> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(application.getInputStream(), UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           String[] f = line.split(" ");
-          if (f[0].equals("sample") && f.length == 3) {
+          if (f[0].equals("started")) {
+            appStartedNanos = System.nanoTime();
+          } else if (f[0].equals("sample") && f.length == 3) {
             TraceId id = TraceId.fromHex(f[1]);
             freshQueue.add(new long[] {id.high(), id.low(), Long.parseLong(f[2])});
           } else if ((f[0].equals("stats") || f[0].equals("done")) && f.length == 5) {
@@ -314,17 +365,26 @@ final class LoadgenCommand implements Callable<Integer> {
       }
     }
 
-    /** Asks the store for every sampled trace not yet seen complete; records when it first is. */
+    /**
+     * Asks the store for the oldest sampled traces not yet seen complete; records when each first
+     * is. At most {@link #LOOKUPS_PER_POLL} a round: when the pipeline falls behind, samples pile
+     * up, and looking every one of them up ten times a second would take the CPU the pipeline
+     * needs to catch up. Traces complete about in the order they ended, so the oldest are the ones
+     * to ask about; a younger one that completed first is recorded a little late, never early.
+     */
     private void pollFreshness() {
       for (long[] s; (s = freshQueue.poll()) != null; ) {
         pending.add(new Sample(new TraceId(s[0], s[1]), s[2]));
       }
-      for (Iterator<Sample> it = pending.iterator(); it.hasNext(); ) {
+      int lookups = 0;
+      for (Iterator<Sample> it = pending.iterator(); it.hasNext() && lookups++ < LOOKUPS_PER_POLL; ) {
         Sample s = it.next();
         try {
           Optional<Trace> t = store.reader().trace(s.id);
           if (t.isPresent() && t.get().summary().complete() && t.get().spans().size() == LoadgenApp.SPANS_PER_TRACE) {
-            freshnessMicros.add(LoadgenApp.nowMicros() - s.endMicros);
+            if (s.endMicros >= measuredFromMicros) {
+              freshnessMicros.add(LoadgenApp.nowMicros() - s.endMicros);
+            }
             it.remove();
           }
         } catch (Exception e) {
@@ -346,34 +406,102 @@ final class LoadgenCommand implements Callable<Integer> {
       return new Interval(now, a[0], stored);
     }
 
+    /**
+     * CPU time of the three processes, polled with the freshness lookups: a child's last reading
+     * before it exits is its total, short of at most one poll interval.
+     */
+    private void readCpu() {
+      Process[] children = {application, shipper};
+      for (int i = 0; i < 2; i++) {
+        long nanos = children[i].toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        cpuSeen[i] = Math.max(cpuSeen[i], nanos);
+      }
+      if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        cpuSeen[2] = os.getProcessCpuTime();
+      }
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+        long nanos = t == null ? -1 : mx.getThreadCpuTime(t.getThreadId());
+        if (nanos >= 0) {
+          // a thread that started during the run had no CPU time at its start
+          long first = threadsBaselined ? 0 : nanos;
+          threadCpu.computeIfAbsent(t.getThreadId(), k -> new long[] {first, 0})[1] = nanos;
+          threadNames.putIfAbsent(t.getThreadId(), t.getThreadName().replaceAll("\\d+", "#"));
+        }
+      }
+      threadsBaselined = true;
+    }
+
+    /** This JVM's threads by name, their microseconds of CPU per span, largest first. */
+    private String threadsPerSpan(long spans) {
+      Map<String, Long> byName = new HashMap<>();
+      threadCpu.forEach((id, v) -> byName.merge(threadNames.get(id), v[1] - v[0], Long::sum));
+      StringBuilder b = new StringBuilder();
+      byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+          .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+              .append(String.format(Locale.ROOT, "%.2f", e.getValue() / 1e3 / spans)));
+      return b.toString();
+    }
+
+    /** Microseconds of CPU per span of process {@code i}, -1 when unknown. */
+    private double cpuPerSpan(int i, long spans) {
+      return cpuSeen[i] <= 0 || spans == 0 ? -1 : (cpuSeen[i] - cpuAtStart[i]) / 1e3 / spans;
+    }
+
+    /**
+     * The measured run's figures (after the warm-up), and whether everything written in the whole
+     * run, warm-up included, was stored.
+     */
     private void summary(long t0, long producingEnd, long end, long storedAtProducingEnd) {
-      long[] a = appStats;
-      long stored = storedSpans();
+      long[] all = appStats;
+      long[] a = new long[4];
+      for (int i = 0; i < 4; i++) {
+        a[i] = all[i] - baseline[i];
+      }
+      long storedAll = storedSpans();
+      long stored = storedAll - baseline[4];
       double producing = (producingEnd - t0) / 1e9;
       double total = (end - t0) / 1e9;
       Percentiles p = Percentiles.of(freshnessMicros);
-      int unseen = pending.size() + freshQueue.size();
+      int unseen = (int) pending.stream().filter(s -> s.endMicros >= measuredFromMicros).count() + freshQueue.size();
       double producedRate = a[0] / producing;
       double storedRate = storedAtProducingEnd / producing;
       out.println();
-      out.printf(Locale.ROOT, "produced  %,d spans in %.1f s: %,.0f spans/s (%d threads%s)%n", a[0], producing,
-          producedRate, threads, rate == 0 ? ", flat out" : ", target " + rate);
+      out.printf(Locale.ROOT, "produced  %,d spans in %.1f s after %d s of warm-up: %,.0f spans/s (%d threads%s)%n",
+          a[0], producing, warmupSeconds, producedRate, threads, rate == 0 ? ", flat out" : ", target " + rate);
       out.printf(Locale.ROOT, "written   %,d spans to span files; dropped %,d (ring full %,d)%n", a[1], a[3], a[2]);
-      out.printf(Locale.ROOT, "stored    %,d spans while producing: %,.0f spans/s; %,d of %,d written after %.1f s "
-          + "in all%n", storedAtProducingEnd, storedRate, stored, a[1], total);
+      out.printf(Locale.ROOT, "stored    %,d spans while producing: %,.0f spans/s; with the warm-up's, %,d of %,d "
+          + "written after %.1f s%n", storedAtProducingEnd, storedRate, storedAll, all[1], total);
       out.printf(Locale.ROOT, "freshness span end -> trace complete in the store: p50 %s  p95 %s  p99 %s  max %s "
           + "(%d sampled traces, %d never seen complete)%n", ms(p.p50), ms(p.p95), ms(p.p99), ms(p.max), p.count, unseen);
+      double appCpu = cpuPerSpan(0, a[0]);
+      double shipperCpu = cpuPerSpan(1, stored);
+      double pullerCpu = cpuPerSpan(2, stored);
+      out.printf(Locale.ROOT, "CPU       per span: application %.2f µs, shipper %.2f µs, puller + store %.2f µs "
+          + "(this JVM, freshness lookups included); %.2f µs in all, or %.1f cores at 100,000 spans/s%n",
+          appCpu, shipperCpu, pullerCpu, appCpu + shipperCpu + pullerCpu, (appCpu + shipperCpu + pullerCpu) / 10);
+      if (stored > 0) {
+        out.printf(Locale.ROOT, "          this JVM's threads, µs per span (the rest is the JVM's own: JIT, GC): %s%n",
+            threadsPerSpan(stored));
+      }
       JsonWriter j = new JsonWriter().beginObject()
           .name("threads").value(threads).name("targetSpansPerSecond").value(rate)
+          .name("warmupSeconds").value(warmupSeconds)
           .name("producingSeconds").value(round(producing)).name("producedSpans").value(a[0])
           .name("producedSpansPerSecond").value(Math.round(producedRate))
           .name("writtenSpans").value(a[1]).name("droppedSpans").value(a[3]).name("droppedRingFull").value(a[2])
           .name("storedSpansWhileProducing").value(storedAtProducingEnd)
           .name("storedSpansPerSecond").value(Math.round(storedRate))
           .name("storedSpans").value(stored).name("totalSeconds").value(round(total))
+          .name("producedSpansInAll").value(all[0]).name("writtenSpansInAll").value(all[1])
+          .name("storedSpansInAll").value(storedAll)
           .name("freshnessMillis").beginObject()
           .name("p50").value(p.p50 / 1000).name("p95").value(p.p95 / 1000).name("p99").value(p.p99 / 1000)
           .name("max").value(p.max / 1000).name("samples").value(p.count).name("neverComplete").value(unseen)
+          .endObject()
+          .name("cpuMicrosPerSpan").beginObject()
+          .name("application").value(round(appCpu)).name("shipper").value(round(shipperCpu))
+          .name("pullerAndStore").value(round(pullerCpu))
           .endObject()
           .name("loadAverage").value(loadAverage())
           .endObject();

@@ -5,12 +5,14 @@ import static dev.cairn.store.Fields.*;
 import dev.cairn.core.format.BlockEncoder;
 import dev.cairn.core.model.Attribute;
 import dev.cairn.core.model.LogRecord;
+import dev.cairn.core.model.SpanKind;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.StatusCode;
 import dev.cairn.core.model.TraceId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,7 +26,6 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
-import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.BinaryDocValues;
@@ -60,8 +61,8 @@ final class EmbeddedIndexer {
   private long seq;
   /** Traces touched since the searcher last covered them, oldest touch first. */
   private final LinkedHashMap<TraceId, TraceState> recent = new LinkedHashMap<>();
-  /** Counter values by document ID; authoritative, since only this thread writes counters. */
-  private final HashMap<String, Counter> counters = new HashMap<>();
+  /** Counter values by key; authoritative, since only this thread writes counters. */
+  private final HashMap<CounterKey, Counter> counters = new HashMap<>();
   /** Every trace in the index or in {@link #recent}; null until the first group builds it. */
   private EmbeddedTraceFilter traces;
 
@@ -89,8 +90,9 @@ final class EmbeddedIndexer {
       }
       TermsEnum te = t.iterator();
       for (BytesRef term = te.next(); term != null; term = te.next()) {
-        if (term.length == 32) { // 32 hex chars: the two halves, read without building a String
-          f.add(hexLong(term, 0), hexLong(term, 16));
+        TraceId id = traceOf(term);
+        if (id != null) {
+          f.add(id);
         }
       }
     }
@@ -98,14 +100,6 @@ final class EmbeddedIndexer {
       f.add(t);
     }
     traces = f;
-  }
-
-  private static long hexLong(BytesRef b, int from) {
-    long v = 0;
-    for (int i = 0; i < 16; i++) {
-      v = (v << 4) | Character.digit(b.bytes[b.offset + from + i], 16);
-    }
-    return v;
   }
 
   /** What the writer knows of a trace: every stored span ID and log line, and its summary. */
@@ -120,6 +114,30 @@ final class EmbeddedIndexer {
   private static final class Counter {
     Object value; // EmbeddedCodec.Dependency or EmbeddedCodec.Aggregate
     long seq;
+  }
+
+  /**
+   * A dependency ({@code 'd'}: parent and child service) or aggregate ({@code 'a'}: service and
+   * operation) minute. A key, not its document ID, is what each span looks up: the names are the
+   * span's own strings, whose hashes are cached, so counting a span builds no string.
+   */
+  private record CounterKey(char type, long minute, String first, String second) {
+    static CounterKey of(char type, long minute, String first, String second) {
+      if (first.length() + second.length() < MAX_TERM_CHARS - 32) {
+        return new CounterKey(type, minute, first, second);
+      }
+      // names this long share a counter when their cut IDs are equal: the key is the ID
+      return new CounterKey(type, minute, id(type, minute, first, second), null);
+    }
+
+    private static String id(char type, long minute, String first, String second) {
+      return term(type + Long.toString(minute) + '\0' + first + '\0' + second);
+    }
+
+    /** The counter document's {@link Fields#ID}. */
+    String id() {
+      return second == null ? first : id(type, minute, first, second);
+    }
   }
 
   /** New spans and log lines of one trace from one write, and their encoded block. */
@@ -288,7 +306,7 @@ final class EmbeddedIndexer {
    */
   void index(List<Prepared> group) throws IOException, StoreException {
     Set<TraceId> touched = new LinkedHashSet<>();
-    Set<String> changed = new LinkedHashSet<>();
+    Set<CounterKey> changed = new LinkedHashSet<>();
     for (Prepared p : group) {
       for (Part part : p.parts) {
         writer.addDocument(partDocument(part));
@@ -315,14 +333,15 @@ final class EmbeddedIndexer {
       TraceState st = recent.get(t);
       Document doc = summaryDocument(st.summary);
       if (st.summaryStored) {
-        writer.updateDocument(new Term(ID, "t" + t.hex()), doc);
+        writer.updateDocument(new Term(ID, summaryId(t)), doc);
       } else {
         writer.addDocument(doc); // a new trace: no delete term for Lucene to resolve
         st.summaryStored = true;
       }
     }
-    for (String key : changed) {
-      writer.updateDocument(new Term(ID, key), counterDocument(key, counters.get(key).value));
+    for (CounterKey key : changed) {
+      String id = key.id();
+      writer.updateDocument(new Term(ID, id), counterDocument(id, counters.get(key).value));
     }
   }
 
@@ -334,18 +353,17 @@ final class EmbeddedIndexer {
     }
     st = new TraceState();
     st.seq = seq;
-    String hex = t.hex();
     if (!traces.mayContain(t)) {
       traces.add(t); // a trace new to the store: no lookup
-    } else if (exists(searcher.getIndexReader(), TRACE, new BytesRef(hex))) {
-      BytesRef summary = storedData(searcher.getIndexReader(), "t" + hex);
+    } else if (exists(searcher.getIndexReader(), TRACE, traceTerm(t))) {
+      BytesRef summary = storedData(searcher.getIndexReader(), summaryId(t));
       if (summary != null) {
         st.summary = EmbeddedCodec.summaryState(summary);
         st.summaryStored = true;
       }
       Set<Long> ids = st.spanIds;
       Set<LogRecord> logs = new HashSet<>();
-      for (BytesRef block : partBlocks(searcher, hex)) {
+      for (BytesRef block : partBlocks(searcher, t)) {
         EmbeddedCodec.decode(block, span -> ids.add(span.spanId()), logs::add);
       }
       st.logs = logs.isEmpty() ? Set.of() : logs;
@@ -355,15 +373,16 @@ final class EmbeddedIndexer {
   }
 
   /** The blocks of every part of a trace, from their doc values. */
-  static List<BytesRef> partBlocks(IndexSearcher s, String hex) throws IOException {
+  static List<BytesRef> partBlocks(IndexSearcher s, TraceId trace) throws IOException {
     List<BytesRef> out = new ArrayList<>();
+    BytesRef term = traceTerm(trace);
     for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
       Terms terms = ctx.reader().terms(TRACE);
       if (terms == null) {
         continue;
       }
       TermsEnum te = terms.iterator();
-      if (!te.seekExact(new BytesRef(hex))) {
+      if (!te.seekExact(term)) {
         continue;
       }
       Bits live = ctx.reader().getLiveDocs();
@@ -387,12 +406,12 @@ final class EmbeddedIndexer {
     return cut(parent, 4000) + '\0' + cut(child, 4000);
   }
 
-  private void count(StoredSpan s, Set<String> changed) throws IOException {
+  private void count(StoredSpan s, Set<CounterKey> changed) throws IOException {
     SpanRecord span = s.span();
     long minute = minuteOf(span.startMicros());
     boolean error = span.status() == StatusCode.ERROR;
     if (isCall(s)) {
-      String key = term("d" + minute + '\0' + s.parentService() + '\0' + span.service());
+      CounterKey key = CounterKey.of('d', minute, s.parentService(), span.service());
       Counter c = counter(key);
       EmbeddedCodec.Dependency d = (EmbeddedCodec.Dependency) c.value;
       c.value = d == null
@@ -401,7 +420,7 @@ final class EmbeddedIndexer {
               d.errors() + (error ? 1 : 0));
       changed.add(key);
     }
-    String key = term("a" + minute + '\0' + span.service() + '\0' + span.name());
+    CounterKey key = CounterKey.of('a', minute, span.service(), span.name());
     Counter c = counter(key);
     EmbeddedCodec.Aggregate a = (EmbeddedCodec.Aggregate) c.value;
     if (a == null) {
@@ -415,13 +434,13 @@ final class EmbeddedIndexer {
   }
 
   /** A counter's current value: from memory, or else from the index (null value when new). */
-  private Counter counter(String key) throws IOException {
+  private Counter counter(CounterKey key) throws IOException {
     Counter c = counters.get(key);
     if (c == null) {
       c = new Counter();
-      BytesRef old = storedData(searcher.getIndexReader(), key);
+      BytesRef old = storedData(searcher.getIndexReader(), new BytesRef(key.id()));
       if (old != null) {
-        c.value = key.charAt(0) == 'd' ? EmbeddedCodec.dependency(old)
+        c.value = key.type() == 'd' ? EmbeddedCodec.dependency(old)
             : EmbeddedCodec.aggregate(old);
       }
       counters.put(key, c);
@@ -451,12 +470,10 @@ final class EmbeddedIndexer {
 
   private static Document summaryDocument(EmbeddedSummary state) {
     TraceSummary s = state.toSummary();
-    String hex = s.traceId().hex();
     Document doc = new Document();
-    doc.add(new StringField(ID, "t" + hex, Field.Store.NO));
+    doc.add(new StringField(ID, summaryId(s.traceId()), Field.Store.NO));
     doc.add(new StringField(TYPE, TYPE_TRACE, Field.Store.NO));
-    doc.add(new StringField(TRACE, hex, Field.Store.NO));
-    doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
+    addTraceId(doc, s.traceId());
     doc.add(new LongPoint(TRACE_START, s.startMicros()));
     doc.add(new NumericDocValuesField(TRACE_START, s.startMicros()));
     doc.add(new LongPoint(TRACE_DURATION, s.durationMicros()));
@@ -474,20 +491,24 @@ final class EmbeddedIndexer {
     return doc;
   }
 
+  /** An operation of a part: what its {@link Fields#SPAN_OPERATION} term is made of. */
+  private record Op(String service, String name, SpanKind kind) {}
+
   /**
    * A part: its block, and each distinct service, name, operation and tag of its spans once, so a
-   * search finds the part; whether one span has them all together is checked on the spans.
+   * search finds the part; whether one span has them all together is checked on the spans. Values
+   * are told apart by the span's own strings (hashes cached) before any term is built, so a value
+   * repeated on every span of the part costs one term.
    */
   private static Document partDocument(Part part) {
-    String hex = part.trace.hex();
     Document doc = new Document();
     doc.add(new StringField(TYPE, TYPE_PART, Field.Store.NO));
-    doc.add(new StringField(TRACE, hex, Field.Store.NO));
-    doc.add(new SortedDocValuesField(TRACE_DV, new BytesRef(hex)));
+    addTraceId(doc, part.trace);
     Set<String> services = new HashSet<>();
     Set<String> names = new HashSet<>();
-    Set<String> operations = new HashSet<>();
-    Set<String> tags = new HashSet<>();
+    Set<Op> operations = new HashSet<>();
+    long[] tags = new long[16];
+    int tagCount = 0;
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     List<EmbeddedCodec.Call> calls = new ArrayList<>();
@@ -495,23 +516,43 @@ final class EmbeddedIndexer {
       SpanRecord s = stored.span();
       first = Math.min(first, s.startMicros());
       last = Math.max(last, s.startMicros());
-      String service = term(s.service());
-      String name = term(s.name());
-      add(doc, services, SPAN_SERVICE, service);
-      add(doc, names, SPAN_NAME, name);
-      add(doc, operations, SPAN_OPERATION, service + '\0' + name + '\0' + s.kind().ordinal());
+      services.add(s.service());
+      names.add(s.name());
+      operations.add(new Op(s.service(), s.name(), s.kind()));
       for (Attribute a : s.attributes()) {
+        int values = a.value() instanceof List<?> list ? list.size() : 1;
+        if (tagCount + values > tags.length) {
+          tags = Arrays.copyOf(tags, Math.max(2 * tags.length, tagCount + values));
+        }
         if (a.value() instanceof List<?> list) {
           for (Object v : list) {
-            add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(v)));
+            tags[tagCount++] = tagHash(a.key(), v);
           }
         } else {
-          add(doc, tags, SPAN_TAG, tagTerm(a.key(), String.valueOf(a.value())));
+          tags[tagCount++] = tagHash(a.key(), a.value());
         }
       }
       if (isCall(stored)) {
         calls.add(new EmbeddedCodec.Call(s.startMicros(),
             dependencyPair(stored.parentService(), s.service()), s.status() == StatusCode.ERROR));
+      }
+    }
+    // distinct objects can still make one term (two services cut to one): Lucene indexes a term
+    // repeated in a document once
+    for (String service : services) {
+      doc.add(new StringField(SPAN_SERVICE, term(service), Field.Store.NO));
+    }
+    for (String name : names) {
+      doc.add(new StringField(SPAN_NAME, term(name), Field.Store.NO));
+    }
+    for (Op op : operations) {
+      doc.add(new StringField(SPAN_OPERATION,
+          term(op.service()) + '\0' + term(op.name()) + '\0' + op.kind().ordinal(), Field.Store.NO));
+    }
+    Arrays.sort(tags, 0, tagCount);
+    for (int i = 0; i < tagCount; i++) {
+      if (i == 0 || tags[i] != tags[i - 1]) {
+        doc.add(new StringField(SPAN_TAG, tagTerm(tags[i]), Field.Store.NO));
       }
     }
     for (LogRecord l : part.logs) {
@@ -530,16 +571,6 @@ final class EmbeddedIndexer {
     // doc values, not a stored field: the block is compressed already, and read by document
     doc.add(new BinaryDocValuesField(PART_BLOCK, new BytesRef(part.block)));
     return doc;
-  }
-
-  private static void add(Document doc, Set<String> seen, String field, String value) {
-    if (seen.add(value)) {
-      doc.add(new StringField(field, value, Field.Store.NO));
-    }
-  }
-
-  static String tagTerm(String key, String value) {
-    return term(key + '=' + value);
   }
 
   // ---- the write-ahead log record of a prepared batch
@@ -614,8 +645,7 @@ final class EmbeddedIndexer {
   // ---- lookups by term
 
   /** The DATA field of the live document with this ID, null when there is none. */
-  static BytesRef storedData(IndexReader reader, String id) throws IOException {
-    BytesRef term = new BytesRef(id);
+  static BytesRef storedData(IndexReader reader, BytesRef term) throws IOException {
     for (LeafReaderContext ctx : reader.leaves()) {
       int doc = liveDoc(ctx, ID, term);
       if (doc != DocIdSetIterator.NO_MORE_DOCS) {

@@ -29,7 +29,6 @@ import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.PointValues;
 import org.apache.lucene.index.PostingsEnum;
-import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
@@ -104,11 +103,10 @@ final class EmbeddedReader implements SpanReader {
 
   @Override
   public Optional<Trace> trace(TraceId traceId) throws StoreException {
-    String hex = traceId.hex();
-    return read("trace " + hex, s -> {
+    return read("trace " + traceId.hex(), s -> {
       List<SpanRecord> spans = new ArrayList<>();
       List<LogRecord> logs = new ArrayList<>();
-      for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+      for (BytesRef block : EmbeddedIndexer.partBlocks(s, traceId)) {
         EmbeddedCodec.decode(block, spans::add, logs::add);
       }
       if (spans.isEmpty() && logs.isEmpty()) {
@@ -116,7 +114,7 @@ final class EmbeddedReader implements SpanReader {
       }
       spans.sort(SPAN_ORDER);
       logs.sort(LOG_ORDER);
-      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + hex);
+      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), summaryId(traceId));
       TraceSummary summary = data != null ? EmbeddedCodec.summary(data)
           : EmbeddedSummary.of(traceId, spans);
       return Optional.of(new Trace(summary, spans, logs));
@@ -149,9 +147,14 @@ final class EmbeddedReader implements SpanReader {
     });
   }
 
+  /** Trace IDs in the order of their hex form. */
+  private static final Comparator<TraceId> HEX_ORDER = Comparator
+      .<TraceId>comparingLong(t -> t.high() ^ Long.MIN_VALUE)
+      .thenComparingLong(t -> t.low() ^ Long.MIN_VALUE);
+
   private static final Comparator<TraceSummary> NEWEST = Comparator
       .comparingLong(TraceSummary::startMicros).reversed()
-      .thenComparing(t -> t.traceId().hex());
+      .thenComparing(TraceSummary::traceId, HEX_ORDER);
 
   /**
    * The newest traces with a part matching the span-level conditions and a summary matching the
@@ -161,19 +164,20 @@ final class EmbeddedReader implements SpanReader {
    */
   private static List<TraceSummary> newestMatching(IndexSearcher s, TraceQuery query)
       throws IOException, StoreException {
-    Map<String, Long> bounds = matchingTraces(s, query);
-    List<Map.Entry<String, Long>> candidates = new ArrayList<>(bounds.entrySet());
-    candidates.sort(Map.Entry.<String, Long>comparingByValue().reversed()
-        .thenComparing(Map.Entry.comparingByKey()));
+    Map<TraceId, Long> bounds = matchingTraces(s, query);
+    List<Map.Entry<TraceId, Long>> candidates = new ArrayList<>(bounds.entrySet());
+    candidates.sort(Map.Entry.<TraceId, Long>comparingByValue().reversed()
+        .thenComparing(Map.Entry.comparingByKey(HEX_ORDER)));
     // a part holds each value once, so with two or more span conditions a part can match
-    // without one span matching them all: those traces are checked on their spans
-    boolean check = spanConditions(query) > 1;
+    // without one span matching them all; and a tag is found by its hash: those traces are
+    // checked on their spans
+    boolean check = spanConditions(query) > 1 || !query.tags().isEmpty();
     List<TraceSummary> out = new ArrayList<>();
-    for (Map.Entry<String, Long> c : candidates) {
+    for (Map.Entry<TraceId, Long> c : candidates) {
       if (out.size() == query.limit() && c.getValue() < out.get(out.size() - 1).startMicros()) {
         break;
       }
-      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), "t" + c.getKey());
+      BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), summaryId(c.getKey()));
       if (data == null) {
         continue;
       }
@@ -201,7 +205,7 @@ final class EmbeddedReader implements SpanReader {
 
   private static final Sort NEWEST_FIRST = new Sort(
       new SortField(TRACE_START, SortField.Type.LONG, true),
-      new SortField(TRACE_DV, SortField.Type.STRING));
+      new SortField(TRACE_HIGH, SortField.Type.LONG), new SortField(TRACE_LOW, SortField.Type.LONG));
 
   /**
    * The newest {@code limit} summaries matching {@code q} that started in the query's range. Sorting
@@ -250,10 +254,10 @@ final class EmbeddedReader implements SpanReader {
     return n;
   }
 
-  private static boolean oneSpanMatches(IndexSearcher s, String hex, TraceQuery query)
+  private static boolean oneSpanMatches(IndexSearcher s, TraceId trace, TraceQuery query)
       throws IOException, StoreException {
     long latest = latestSpanStart(query);
-    for (BytesRef block : EmbeddedIndexer.partBlocks(s, hex)) {
+    for (BytesRef block : EmbeddedIndexer.partBlocks(s, trace)) {
       for (SpanRecord span : EmbeddedCodec.spans(block)) {
         if (span.startMicros() >= query.startFromMicros() && span.startMicros() <= latest
             && matches(span, query)) {
@@ -273,15 +277,15 @@ final class EmbeddedReader implements SpanReader {
       return false;
     }
     for (Map.Entry<String, String> tag : query.tags().entrySet()) {
-      String wanted = EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue());
+      String wanted = tagText(tag.getKey(), tag.getValue());
       boolean found = false;
       for (Attribute a : span.attributes()) {
         if (a.value() instanceof List<?> list) {
           for (Object v : list) {
-            found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(v)).equals(wanted);
+            found |= tagText(a.key(), String.valueOf(v)).equals(wanted);
           }
         } else {
-          found |= EmbeddedIndexer.tagTerm(a.key(), String.valueOf(a.value())).equals(wanted);
+          found |= tagText(a.key(), String.valueOf(a.value())).equals(wanted);
         }
         if (found) {
           break;
@@ -308,7 +312,7 @@ final class EmbeddedReader implements SpanReader {
    * narrowed to parts with spans in the time the query allows, each with the earliest start of
    * its matching parts.
    */
-  private static Map<String, Long> matchingTraces(IndexSearcher s, TraceQuery query)
+  private static Map<TraceId, Long> matchingTraces(IndexSearcher s, TraceQuery query)
       throws IOException {
     BooleanQuery.Builder q = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(TYPE, TYPE_PART)), Occur.FILTER);
@@ -321,7 +325,7 @@ final class EmbeddedReader implements SpanReader {
       q.add(new TermQuery(new Term(SPAN_NAME, term(query.operation()))), Occur.FILTER);
     }
     for (Map.Entry<String, String> tag : query.tags().entrySet()) {
-      q.add(new TermQuery(new Term(SPAN_TAG, EmbeddedIndexer.tagTerm(tag.getKey(), tag.getValue()))),
+      q.add(new TermQuery(new Term(SPAN_TAG, tagTerm(tag.getKey(), tag.getValue()))),
           Occur.FILTER);
     }
     filter(q, range(PART_LAST, query.startFromMicros(), Long.MAX_VALUE));
@@ -356,15 +360,15 @@ final class EmbeddedReader implements SpanReader {
 
   /** Collects the trace IDs (hex) of the hits with the earliest {@link Fields#PART_FIRST} of each. */
   private static final class TraceIdCollector
-      implements CollectorManager<TraceIdCollector.Leaf, Map<String, Long>> {
+      implements CollectorManager<TraceIdCollector.Leaf, Map<TraceId, Long>> {
     @Override
     public Leaf newCollector() {
       return new Leaf();
     }
 
     @Override
-    public Map<String, Long> reduce(Collection<Leaf> collectors) {
-      Map<String, Long> all = new HashMap<>();
+    public Map<TraceId, Long> reduce(Collection<Leaf> collectors) {
+      Map<TraceId, Long> all = new HashMap<>();
       for (Leaf l : collectors) {
         l.first.forEach((k, v) -> all.merge(k, v, Math::min));
       }
@@ -372,20 +376,21 @@ final class EmbeddedReader implements SpanReader {
     }
 
     static final class Leaf extends SimpleCollector {
-      final Map<String, Long> first = new HashMap<>();
-      private SortedDocValues ids;
+      final Map<TraceId, Long> first = new HashMap<>();
+      private TraceIds ids;
       private NumericDocValues firsts;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        ids = context.reader().getSortedDocValues(TRACE_DV);
+        ids = new TraceIds(context.reader());
         firsts = context.reader().getNumericDocValues(PART_FIRST);
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (ids != null && firsts != null && ids.advanceExact(doc) && firsts.advanceExact(doc)) {
-          first.merge(ids.lookupOrd(ids.ordValue()).utf8ToString(), firsts.longValue(), Math::min);
+        TraceId id = ids.of(doc);
+        if (id != null && firsts != null && firsts.advanceExact(doc)) {
+          first.merge(id, firsts.longValue(), Math::min);
         }
       }
 

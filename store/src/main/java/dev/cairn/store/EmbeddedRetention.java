@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.IndexWriter;
+import dev.cairn.core.model.TraceId;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
@@ -32,17 +32,18 @@ final class EmbeddedRetention {
         .build();
     List<BytesRef> ids = new ArrayList<>();
     searcher.search(oldTraces, new SimpleCollector() {
-      private SortedDocValues values;
+      private TraceIds values;
 
       @Override
       protected void doSetNextReader(LeafReaderContext context) throws IOException {
-        values = context.reader().getSortedDocValues(TRACE_DV);
+        values = new TraceIds(context.reader());
       }
 
       @Override
       public void collect(int doc) throws IOException {
-        if (values != null && values.advanceExact(doc)) {
-          ids.add(BytesRef.deepCopyOf(values.lookupOrd(values.ordValue())));
+        TraceId id = values.of(doc);
+        if (id != null) {
+          ids.add(traceTerm(id));
         }
       }
 

@@ -63,7 +63,7 @@ public final class EmbeddedSpanStore implements SpanStore {
   }
 
   /** Layout version in the commit data; 1 was one document per span. */
-  static final String LAYOUT = "2";
+  static final String LAYOUT = "3";
   static final String LAYOUT_KEY = "cairn.store.layout";
   /** Commit data: the write-ahead log generation to replay from. */
   private static final String WAL_KEY = "cairn.store.wal";

@@ -69,6 +69,7 @@ public class EmbeddedStoreMeasurement {
     try (EmbeddedSpanStore store = EmbeddedSpanStore.open(dir)) {
       List<StoredSpan> batch = new ArrayList<>(batchSize);
       long generating = 0;
+      ThreadCpu threads = ThreadCpu.start();
       long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       for (int t = 0; t < traces; t++) {
@@ -90,6 +91,8 @@ public class EmbeddedStoreMeasurement {
           + " excluded, %.2f s): %,.0f spans/s; CPU of the process %.2f s, %.1f µs per span;"
           + " load %s%n", batchSize, spanCount, seconds, generating / 1e9, spanCount / seconds,
           cpu, cpu * 1e6 / spanCount, loadAverage());
+      System.out.printf("  CPU per span by thread (the store's, not disturbed by load): %s%n",
+          threads.stop(spanCount));
 
       int lookups = 2000;
       long[] byId = new long[lookups];
@@ -228,6 +231,67 @@ public class EmbeddedStoreMeasurement {
   }
 
   /** CPU time of this whole JVM (every thread: writer, log sync, Lucene merges, GC, JIT). */
+  /**
+   * CPU time of each thread while it runs, polled every 20 ms so that short-lived threads (Lucene's
+   * merges) are counted too (but for up to 20 ms each). Unlike the process's CPU time or wall
+   * time, a thread's own CPU time does not grow with the machine's load.
+   */
+  static final class ThreadCpu {
+    private final java.lang.management.ThreadMXBean mx =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    private final java.util.Map<Long, long[]> byId = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private Thread poller;
+
+    static ThreadCpu start() {
+      ThreadCpu t = new ThreadCpu();
+      t.poll(); // first readings: the CPU each thread had before
+      t.poller = new Thread(() -> {
+        while (t.running) {
+          t.poll();
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "measurement-thread-cpu");
+      t.poller.setDaemon(true);
+      t.poller.start();
+      return t;
+    }
+
+    private void poll() {
+      for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+        if (info == null) {
+          continue;
+        }
+        long cpu = mx.getThreadCpuTime(info.getThreadId());
+        if (cpu < 0) {
+          continue;
+        }
+        names.putIfAbsent(info.getThreadId(), info.getThreadName().replaceAll("\\d+", "#"));
+        byId.compute(info.getThreadId(), (k, v) -> v == null
+            ? new long[] {poller == null ? cpu : 0, cpu} : new long[] {v[0], cpu});
+      }
+    }
+
+    /** Microseconds of CPU per span of each kind of thread, largest first. */
+    String stop(int spans) throws InterruptedException {
+      running = false;
+      poller.join();
+      poll();
+      java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+      byId.forEach((id, v) -> byName.merge(names.get(id), v[1] - v[0], Long::sum));
+      StringBuilder out = new StringBuilder();
+      byName.entrySet().stream().filter(e -> e.getValue() * 1e-3 / spans >= 0.05)
+          .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(e -> out.append(String.format("%s %.2f µs, ", e.getKey(), e.getValue() * 1e-3 / spans)));
+      return out.length() == 0 ? "-" : out.substring(0, out.length() - 2);
+    }
+  }
+
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
