@@ -46,14 +46,22 @@ final class LoadgenApp {
   private final long spansPerSecond;
   private final int seconds;
   private final double samplesPerSecond;
+  private final int rampSeconds;
   private final PrintStream out;
   private final LongAdder produced = new LongAdder();
 
-  LoadgenApp(int threads, long spansPerSecond, int seconds, double samplesPerSecond, PrintStream out) {
+  /**
+   * Produces {@code spansPerSecond} for {@code seconds}; over the first {@code rampSeconds} the
+   * rate climbs from a tenth to all of it, so that JVMs whose code is not compiled yet are not
+   * buried under a backlog they would spend the measured seconds working off.
+   */
+  LoadgenApp(int threads, long spansPerSecond, int seconds, double samplesPerSecond, int rampSeconds,
+      PrintStream out) {
     this.threads = threads;
     this.spansPerSecond = spansPerSecond;
     this.seconds = seconds;
     this.samplesPerSecond = samplesPerSecond;
+    this.rampSeconds = rampSeconds;
     this.out = out;
   }
 
@@ -124,7 +132,7 @@ final class LoadgenApp {
           LockSupport.parkNanos(due - now);
           continue;
         }
-        due += intervalNanos;
+        due += ramped(intervalNanos, now - startNanos);
       }
       boolean sample = now >= nextSample;
       if (sample) {
@@ -132,6 +140,16 @@ final class LoadgenApp {
       }
       request(tracer, random, n++, sample);
     }
+  }
+
+  /** The interval between traces {@code elapsed} nanoseconds into the run: longer while ramping up. */
+  private long ramped(long intervalNanos, long elapsed) {
+    long ramp = TimeUnit.SECONDS.toNanos(rampSeconds);
+    if (elapsed >= ramp) {
+      return intervalNanos;
+    }
+    double share = 0.1 + 0.9 * elapsed / ramp;
+    return (long) (intervalNanos / share);
   }
 
   /** One request: the spans a traced HTTP handler with a database query and a downstream call makes. */

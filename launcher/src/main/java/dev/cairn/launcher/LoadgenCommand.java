@@ -94,8 +94,8 @@ final class LoadgenCommand implements Callable<Integer> {
   int seconds;
 
   @Option(names = "--warmup-seconds", paramLabel = "<n>", defaultValue = "10",
-      description = "Seconds of load before the measured ones, 0...600: the JIT compiles the "
-          + "three JVMs' code meanwhile (default: ${DEFAULT-VALUE}).")
+      description = "Seconds of load before the measured ones, 0...600, the rate climbing from a "
+          + "tenth to all of it: the JIT compiles the three JVMs' code meanwhile (default: ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
   @Option(names = "--samples", paramLabel = "<n>", defaultValue = "20",
@@ -138,6 +138,10 @@ final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--app", hidden = true)
   boolean app;
 
+  /** The application's ramp-up: the parent's warm-up. */
+  @Option(names = "--ramp-seconds", hidden = true, defaultValue = "0")
+  int rampSeconds;
+
   @Override
   public Integer call() throws Exception {
     if (threads < 1 || threads > 256 || seconds < 1 || seconds > 3600 || rate < 0 || samples <= 0
@@ -146,7 +150,7 @@ final class LoadgenCommand implements Callable<Integer> {
           + "--warmup-seconds 0...600, --rate >= 0, --samples 1...1000, --report-seconds and --drain-seconds >= 1");
     }
     if (app) {
-      new LoadgenApp(threads, rate, seconds, samples, System.out).run();
+      new LoadgenApp(threads, rate, seconds, samples, rampSeconds, System.out).run();
       return CairnCommand.EXIT_OK;
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -257,7 +261,8 @@ final class LoadgenCommand implements Callable<Integer> {
       appOptions.addAll(appJvm);
       application = new ProcessBuilder(ChildJvm.command(appOptions, List.of("loadgen", "--app",
           "--threads", Integer.toString(threads), "--rate", Long.toString(rate), "--seconds",
-          Integer.toString(warmupSeconds + seconds), "--samples", Double.toString(samples))))
+          Integer.toString(warmupSeconds + seconds), "--samples", Double.toString(samples),
+          "--ramp-seconds", Integer.toString(warmupSeconds))))
           .redirectError(runDir.resolve("application.log").toFile()).start();
       Thread reader = new Thread(this::readApplication, "loadgen-app-reader");
       reader.setDaemon(true);

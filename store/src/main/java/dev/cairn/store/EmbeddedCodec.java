@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.lucene.store.ByteArrayDataInput;
-import org.apache.lucene.store.ByteBuffersDataOutput;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -80,7 +79,7 @@ final class EmbeddedCodec {
   }
 
   static byte[] summary(EmbeddedSummary s) {
-    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    BytesOutput out = new BytesOutput(128);
     try {
       out.writeLong(s.traceId.high());
       out.writeLong(s.traceId.low());
@@ -106,7 +105,7 @@ final class EmbeddedCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toArrayCopy();
+    return out.toArray();
   }
 
   static TraceSummary summary(BytesRef bytes) throws IOException {
@@ -150,7 +149,7 @@ final class EmbeddedCodec {
   record Call(long startMicros, String pair, boolean error) {}
 
   static byte[] calls(List<Call> calls) {
-    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    BytesOutput out = new BytesOutput(128);
     try {
       out.writeVInt(calls.size());
       for (Call c : calls) {
@@ -161,7 +160,7 @@ final class EmbeddedCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toArrayCopy();
+    return out.toArray();
   }
 
   static List<Call> calls(BytesRef bytes) throws IOException {
@@ -180,7 +179,7 @@ final class EmbeddedCodec {
   record Dependency(String parent, String child, long calls, long errors) {}
 
   static byte[] dependency(Dependency d) {
-    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    BytesOutput out = new BytesOutput(128);
     try {
       out.writeString(d.parent());
       out.writeString(d.child());
@@ -189,7 +188,7 @@ final class EmbeddedCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toArrayCopy();
+    return out.toArray();
   }
 
   static Dependency dependency(BytesRef bytes) throws IOException {
@@ -201,7 +200,7 @@ final class EmbeddedCodec {
   record Aggregate(String service, String operation, long minute, long errors, LatencyHistogram latency) {}
 
   static byte[] aggregate(Aggregate a) {
-    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    BytesOutput out = new BytesOutput(128);
     try {
       out.writeString(a.service());
       out.writeString(a.operation());
@@ -211,7 +210,7 @@ final class EmbeddedCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toArrayCopy();
+    return out.toArray();
   }
 
   static Aggregate aggregate(BytesRef bytes) throws IOException {

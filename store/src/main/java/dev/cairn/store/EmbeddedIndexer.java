@@ -39,7 +39,6 @@ import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.store.ByteArrayDataInput;
-import org.apache.lucene.store.ByteBuffersDataOutput;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
@@ -105,7 +104,7 @@ final class EmbeddedIndexer {
   /** What the writer knows of a trace: every stored span ID and log line, and its summary. */
   static final class TraceState {
     long seq;
-    final Set<Long> spanIds = new HashSet<>();
+    final LongSet spanIds = new LongSet();
     Set<LogRecord> logs = Set.of();
     EmbeddedSummary summary;
     boolean summaryStored;
@@ -145,7 +144,7 @@ final class EmbeddedIndexer {
     final TraceId trace;
     final List<StoredSpan> spans = new ArrayList<>();
     final List<LogRecord> logs = new ArrayList<>();
-    final Set<Long> spanIds = new HashSet<>();
+    final LongSet spanIds = new LongSet();
     final Set<LogRecord> logSet = new HashSet<>();
     byte[] block;
 
@@ -361,7 +360,7 @@ final class EmbeddedIndexer {
         st.summary = EmbeddedCodec.summaryState(summary);
         st.summaryStored = true;
       }
-      Set<Long> ids = st.spanIds;
+      LongSet ids = st.spanIds;
       Set<LogRecord> logs = new HashSet<>();
       for (BytesRef block : partBlocks(searcher, t)) {
         EmbeddedCodec.decode(block, span -> ids.add(span.spanId()), logs::add);
@@ -580,7 +579,11 @@ final class EmbeddedIndexer {
    * its notes. Replaying it is writing its new spans, log lines and notes again.
    */
   static byte[] walRecord(Prepared p) {
-    ByteBuffersDataOutput out = new ByteBuffersDataOutput();
+    int expected = 16;
+    for (Part part : p.parts) {
+      expected += part.block.length + 8 + 16 * part.spans.size();
+    }
+    BytesOutput out = new BytesOutput(expected);
     try {
       out.writeVInt(p.parts.size());
       for (Part part : p.parts) {
@@ -604,7 +607,7 @@ final class EmbeddedIndexer {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out.toArrayCopy();
+    return out.toArray();
   }
 
   /** The batch a log record holds. */

@@ -23,6 +23,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.search.SearcherManager;
@@ -591,6 +592,13 @@ public final class EmbeddedSpanStore implements SpanStore {
         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
         .setCommitOnClose(true)
         .setRAMBufferSizeMB(64);
+    // Twice Lucene's default segments per tier: each span is rewritten by fewer merges (in a
+    // measurement of 1M spans, merging went from 1.4 µs of CPU per span to none yet), for a few
+    // more segments to search. Flushed segments stay as separate files instead of being copied
+    // into a compound file: the store flushes a segment at least every second.
+    TieredMergePolicy merges = new TieredMergePolicy();
+    merges.setSegmentsPerTier(20);
+    config.setMergePolicy(merges).setUseCompoundFile(false);
     try {
       IndexWriter w = new IndexWriter(directory, config);
       Map<String, String> data = new java.util.HashMap<>();
