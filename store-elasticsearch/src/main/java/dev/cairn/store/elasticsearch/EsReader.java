@@ -108,7 +108,7 @@ final class EsReader implements SpanReader {
         .storedFields("data"), Void.class));
     List<Object> out = new ArrayList<>();
     for (Hit<Void> h : r.hits().hits()) {
-      out.add(EsCodec.decode(EsSummaries.data(h), h.index() + "/" + h.id()));
+      out.addAll(EsCodec.decode(EsSummaries.data(h), h.index() + "/" + h.id()));
     }
     return out;
   }
@@ -142,30 +142,110 @@ final class EsReader implements SpanReader {
       summary.filter(q -> q.term(t -> t.field("error").value(true)));
     }
     BoolQuery bool = summary.build();
-    SearchResponse<Map> r = client.call("searching traces", c -> c.search(s -> s
-        .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
-        .size(query.limit())
-        .query(q -> q.bool(bool))
-        .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
-        .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
+    // A part holds each value once: with two span-level conditions it may hold them on two
+    // spans, so the traces found are checked on their spans, newest first, until the limit.
+    boolean check = spanConditions(query) > 1;
+    int page = check ? Math.max(100, query.limit() * 2) : query.limit();
     List<TraceSummary> out = new ArrayList<>();
     Set<TraceId> seen = new LinkedHashSet<>();
-    for (Hit<Map> h : r.hits().hits()) {
-      TraceSummary s = EsSummaries.fromDocument(h.source());
-      if (seen.add(s.traceId())) { // a summary caught moving to another day's index
-        out.add(s);
+    for (int from = 0; out.size() < query.limit() && from < MAX_CANDIDATE_TRACES; from += page) {
+      int start = from;
+      int size = Math.min(page, MAX_CANDIDATE_TRACES - from);
+      SearchResponse<Map> r = client.call("searching traces", c -> c.search(s -> s
+          .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
+          .from(start).size(size)
+          .query(q -> q.bool(bool))
+          .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
+          .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
+      List<TraceSummary> found = new ArrayList<>();
+      for (Hit<Map> h : r.hits().hits()) {
+        TraceSummary s = EsSummaries.fromDocument(h.source());
+        if (seen.add(s.traceId())) { // a summary caught moving to another day's index
+          found.add(s);
+        }
+      }
+      Set<String> matching = check ? matching(query, found) : null;
+      for (TraceSummary s : found) {
+        if (out.size() < query.limit() && (matching == null || matching.contains(s.traceId().hex()))) {
+          out.add(s);
+        }
+      }
+      if (r.hits().hits().size() < size || !check) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Service (with an operation or tags), operation and each tag: conditions on one span. */
+  private static int spanConditions(TraceQuery query) {
+    return (query.service().isEmpty() ? 0 : 1) + (query.operation().isEmpty() ? 0 : 1)
+        + query.tags().size();
+  }
+
+  /** The traces among these with one span meeting every span-level condition of the query. */
+  private Set<String> matching(TraceQuery query, List<TraceSummary> traces)
+      throws StoreException {
+    Set<String> out = new LinkedHashSet<>();
+    if (traces.isEmpty()) {
+      return out;
+    }
+    List<FieldValue> ids = traces.stream().map(t -> FieldValue.of(t.traceId().hex())).toList();
+    BoolQuery.Builder b = partConditions(query);
+    b.filter(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids))));
+    BoolQuery bool = b.build();
+    SearchResponse<Void> r = client.call("checking traces' spans", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(MAX_TRACE_DOCUMENTS)
+        .query(q -> q.bool(bool))
+        .source(sc -> sc.fetch(false))
+        .storedFields("data"), Void.class));
+    String service = EsSpanDocuments.term(query.service());
+    String name = EsSpanDocuments.term(query.operation());
+    List<String> tags = new ArrayList<>();
+    query.tags().forEach((k, v) -> tags.add(EsSpanDocuments.tag(k, v)));
+    for (Hit<Void> h : r.hits().hits()) {
+      for (SpanRecord s : EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id())) {
+        if ((service.isEmpty() || service.equals(EsSpanDocuments.term(s.service())))
+            && (name.isEmpty() || name.equals(EsSpanDocuments.term(s.name())))
+            && EsSpanDocuments.tags(s).containsAll(tags)) {
+          out.add(s.traceIdHex());
+          break;
+        }
       }
     }
     return out;
   }
 
   /**
-   * The traces with a span matching service, operation and every tag together, the newest
-   * matching span first, at most {@link #MAX_CANDIDATE_TRACES}. A matching span starts at or after
-   * its trace (so at or after {@code startFrom}) and, with a maximum duration, no later than
-   * {@code startTo + maxDuration}.
+   * The traces with a part holding service, operation and every tag, the newest part first, at
+   * most {@link #MAX_CANDIDATE_TRACES}. A matching span starts at or after its trace (so at or
+   * after {@code startFrom}) and, with a maximum duration, no later than {@code startTo +
+   * maxDuration}: parts of spans all outside that are left out.
    */
   private List<FieldValue> candidates(TraceQuery query) throws StoreException {
+    BoolQuery.Builder b = partConditions(query);
+    long latest = query.maxDurationMicros() > 0
+        && query.startToMicros() <= Long.MAX_VALUE - query.maxDurationMicros()
+        ? query.startToMicros() + query.maxDurationMicros() : Long.MAX_VALUE;
+    b.filter(q -> q.range(r -> r.untyped(u -> u.field("start").lte(JsonData.of(latest)))));
+    b.filter(q -> q.range(r -> r.untyped(u -> u.field("last")
+        .gte(JsonData.of(query.startFromMicros())))));
+    BoolQuery bool = b.build();
+    SearchResponse<Void> r = client.call("searching trace parts", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(0)
+        .query(q -> q.bool(bool))
+        .aggregations("t", a -> a
+            .terms(t -> t.field("traceId").size(MAX_CANDIDATE_TRACES)
+                .order(NamedValue.of("latest", SortOrder.Desc)))
+            .aggregations("latest", x -> x.max(m -> m.field("last")))), Void.class));
+    return EsSummaries.buckets(r, "t").stream()
+        .map(bucket -> FieldValue.of(bucket.key().stringValue())).toList();
+  }
+
+  /** Parts holding every span-level value of the query (not necessarily on one span). */
+  private static BoolQuery.Builder partConditions(TraceQuery query) {
     BoolQuery.Builder b = new BoolQuery.Builder();
     if (!query.service().isEmpty()) {
       b.filter(term("service", EsSpanDocuments.term(query.service())));
@@ -176,22 +256,7 @@ final class EsReader implements SpanReader {
     for (Map.Entry<String, String> tag : query.tags().entrySet()) {
       b.filter(term("tag", EsSpanDocuments.tag(tag.getKey(), tag.getValue())));
     }
-    long latest = query.maxDurationMicros() > 0
-        && query.startToMicros() <= Long.MAX_VALUE - query.maxDurationMicros()
-        ? query.startToMicros() + query.maxDurationMicros() : Long.MAX_VALUE;
-    b.filter(q -> q.range(r -> r.untyped(u -> u.field("start")
-        .gte(JsonData.of(query.startFromMicros())).lte(JsonData.of(latest)))));
-    BoolQuery bool = b.build();
-    SearchResponse<Void> r = client.call("searching spans", c -> c.search(s -> s
-        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
-        .size(0)
-        .query(q -> q.bool(bool))
-        .aggregations("t", a -> a
-            .terms(t -> t.field("traceId").size(MAX_CANDIDATE_TRACES)
-                .order(NamedValue.of("latest", SortOrder.Desc)))
-            .aggregations("latest", x -> x.max(m -> m.field("start")))), Void.class));
-    return EsSummaries.buckets(r, "t").stream()
-        .map(bucket -> FieldValue.of(bucket.key().stringValue())).toList();
+    return b;
   }
 
   private static Query term(String field, String value) {
@@ -214,15 +279,27 @@ final class EsReader implements SpanReader {
   @Override
   public List<Operation> operations(String service) throws StoreException {
     store.readable();
+    // a part's (service, name, kind) triples of this service: the other services' are left out
+    String head = EsSpanDocuments.op(service, "", "");
+    head = head.substring(0, head.length() - 1);
+    StringBuilder regex = new StringBuilder();
+    // Lucene's regular expressions: a letter or digit after a backslash may name a class (\d),
+    // so only the other characters are escaped
+    head.codePoints().forEach(c -> (Character.isLetterOrDigit(c) ? regex : regex.append('\\'))
+        .appendCodePoint(c));
+    String include = regex.append(".*").toString();
     SearchResponse<Void> r = spanAggregation("listing operations",
         term("service", EsSpanDocuments.term(service)),
-        "n", a -> a.terms(t -> t.field("name").size(MAX_NAMES))
-            .aggregations("k", k -> k.terms(t -> t.field("kind").size(10))));
+        "o", a -> a.terms(t -> t.field("op").size(MAX_NAMES).include(i -> i.regexp(include))));
     List<Operation> out = new ArrayList<>();
-    for (StringTermsBucket n : EsSummaries.buckets(r, "n")) {
-      for (StringTermsBucket k : n.aggregations().get("k").sterms().buckets().array()) {
-        out.add(new Operation(n.key().stringValue(), SpanKind.valueOf(k.key().stringValue())));
+    for (StringTermsBucket o : EsSummaries.buckets(r, "o")) {
+      String op = o.key().stringValue();
+      if (!op.startsWith(head)) {
+        continue;
       }
+      int kind = op.lastIndexOf('\0');
+      out.add(new Operation(op.substring(head.length(), kind),
+          SpanKind.valueOf(op.substring(kind + 1))));
     }
     out.sort(Comparator.comparing(Operation::name).thenComparing(Operation::kind));
     return out;
@@ -241,7 +318,7 @@ final class EsReader implements SpanReader {
     long firstWhole = Math.floorDiv(from + MINUTE - 1, MINUTE) * MINUTE;
     long wholeEnd = Math.floorDiv(endMicros + 1, MINUTE) * MINUTE; // exclusive
     Map<String, long[]> sums = new TreeMap<>();
-    Query edges;
+    List<long[]> edges = new ArrayList<>();
     if (firstWhole < wholeEnd) {
       Query minutes = Query.of(x -> x.range(r -> r.untyped(u -> u.field("minute")
           .gte(JsonData.of(firstWhole)).lt(JsonData.of(wholeEnd)))));
@@ -260,27 +337,17 @@ final class EsReader implements SpanReader {
           sum[1] += (long) c.aggregations().get("errors").sum().value();
         }
       }
-      edges = Query.of(x -> x.bool(b -> b
-          .should(startBetween(from, firstWhole - 1))
-          .should(startBetween(wholeEnd, endMicros))
-          .minimumShouldMatch("1")));
-    } else {
-      edges = startBetween(from, endMicros);
-    }
-    Query q = Query.of(x -> x.bool(b -> b
-        .filter(f -> f.exists(e -> e.field("parentService")))
-        .filter(edges)));
-    SearchResponse<Void> r = spanAggregation("reading dependencies", q, "p", a -> a
-        .terms(t -> t.field("parentService").size(MAX_NAMES))
-        .aggregations("c", c -> c.terms(t -> t.field("service").size(MAX_NAMES))
-            .aggregations("e", e -> e.filter(f -> f.term(t -> t.field("error").value(true))))));
-    for (StringTermsBucket p : EsSummaries.buckets(r, "p")) {
-      for (StringTermsBucket c : p.aggregations().get("c").sterms().buckets().array()) {
-        long[] sum = sums.computeIfAbsent(p.key().stringValue() + '\0' + c.key().stringValue(),
-            k -> new long[2]);
-        sum[0] += c.docCount();
-        sum[1] += c.aggregations().get("e").filter().docCount();
+      if (from < firstWhole) {
+        edges.add(new long[] {from, firstWhole - 1});
       }
+      if (wholeEnd <= endMicros) {
+        edges.add(new long[] {wholeEnd, endMicros});
+      }
+    } else {
+      edges.add(new long[] {from, endMicros});
+    }
+    if (!edges.isEmpty()) {
+      countCalls(edges, sums);
     }
     List<DependencyLink> out = new ArrayList<>(sums.size());
     sums.forEach((k, v) -> {
@@ -290,9 +357,57 @@ final class EsReader implements SpanReader {
     return out; // TreeMap order: parent, then child
   }
 
-  private static Query startBetween(long from, long to) {
-    return Query.of(x -> x.range(r -> r.untyped(u -> u.field("start")
-        .gte(JsonData.of(from)).lte(JsonData.of(to)))));
+  /**
+   * Adds the calls between services whose child span starts in one of the ranges (µs, inclusive),
+   * read from the parts with calls and spans there, a page of parts at a time.
+   */
+  private void countCalls(List<long[]> ranges, Map<String, long[]> sums) throws StoreException {
+    BoolQuery.Builder overlap = new BoolQuery.Builder().minimumShouldMatch("1");
+    for (long[] range : ranges) {
+      overlap.should(x -> x.bool(b -> b
+          .filter(f -> f.range(r -> r.untyped(u -> u.field("start").lte(JsonData.of(range[1])))))
+          .filter(f -> f.range(r -> r.untyped(u -> u.field("last")
+              .gte(JsonData.of(range[0])))))));
+    }
+    BoolQuery parts = new BoolQuery.Builder()
+        .filter(f -> f.term(t -> t.field("call").value(true)))
+        .filter(f -> f.bool(overlap.build())).build();
+    List<FieldValue> after = null;
+    while (true) {
+      List<FieldValue> resume = after;
+      SearchResponse<Void> r = client.call("reading dependencies", c -> c.search(s -> {
+        s.index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+            .size(MAX_TRACE_DOCUMENTS).query(q -> q.bool(parts))
+            .source(sc -> sc.fetch(false)).storedFields("data", "calls")
+            .sort(o -> o.field(f -> f.field("start").order(SortOrder.Asc)))
+            .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Asc)))
+            .sort(o -> o.field(f -> f.field("last").order(SortOrder.Asc)));
+        if (resume != null) {
+          s.searchAfter(resume);
+        }
+        return s;
+      }, Void.class));
+      List<Hit<Void>> hits = r.hits().hits();
+      for (Hit<Void> h : hits) {
+        List<SpanRecord> spans = EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id());
+        for (String call : h.fields().get("calls").to(String[].class)) {
+          int space = call.indexOf(' ');
+          SpanRecord child = spans.get(Integer.parseInt(call.substring(0, space)));
+          for (long[] range : ranges) {
+            if (child.startMicros() >= range[0] && child.startMicros() <= range[1]) {
+              long[] sum = sums.computeIfAbsent(EsSpanDocuments.term(call.substring(space + 1))
+                  + '\0' + EsSpanDocuments.term(child.service()), k -> new long[2]);
+              sum[0]++;
+              sum[1] += child.status() == StatusCode.ERROR ? 1 : 0;
+            }
+          }
+        }
+      }
+      if (hits.size() < MAX_TRACE_DOCUMENTS) {
+        return;
+      }
+      after = hits.get(hits.size() - 1).sort();
+    }
   }
 
   /**
