@@ -5,6 +5,7 @@ import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
@@ -24,12 +25,14 @@ import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Queries (docs/store-elasticsearch.md, "Reads"). Services and operations are aggregations over
@@ -39,8 +42,11 @@ import java.util.TreeMap;
 final class EsReader implements SpanReader {
   /** Elasticsearch's default {@code index.max_result_window}: spans (or log lines) per trace read. */
   static final int MAX_TRACE_DOCUMENTS = 10_000;
-  /** Traces whose spans match a span-level search, newest matching span first, that are kept. */
+  /** Traces a span-level search looks at, at most. */
   static final int MAX_CANDIDATE_TRACES = 10_000;
+  /** Part numbers asked for at once when reading a trace. */
+  private static final int PARTS_PAGE = 16;
+  private static final int MAX_PARTS = 65_536;
   private static final long MINUTE = EsRollups.MINUTE;
   private static final int MAX_NAMES = 10_000;
   /** (operation, minute) entries one aggregates read returns: a week of 1 operation, or so. */
@@ -68,12 +74,23 @@ final class EsReader implements SpanReader {
     store.readable();
     String hex = traceId.hex();
     List<SpanRecord> spans = new ArrayList<>();
-    for (Object o : records(EsIndices.SPAN, hex)) {
-      spans.add((SpanRecord) o);
+    Set<Long> spanIds = new HashSet<>();
+    for (Hit<Void> h : parts(hex)) {
+      for (SpanRecord s : EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id())) {
+        if (spanIds.add(s.spanId())) {
+          spans.add(s);
+        }
+      }
     }
     List<LogRecord> logs = new ArrayList<>();
-    for (Object o : records(EsIndices.LOG, hex)) {
-      logs.add((LogRecord) o);
+    SearchResponse<Void> r = client.call("reading trace " + hex, c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.LOG)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(MAX_TRACE_DOCUMENTS)
+        .query(q -> q.term(t -> t.field("traceId").value(hex)))
+        .source(sc -> sc.fetch(false))
+        .storedFields("data"), Void.class));
+    for (Hit<Void> h : r.hits().hits()) {
+      logs.add(EsCodec.log(EsSummaries.data(h), h.index() + "/" + h.id()));
     }
     if (spans.isEmpty() && logs.isEmpty()) {
       return Optional.empty();
@@ -99,16 +116,29 @@ final class EsReader implements SpanReader {
     return Optional.of(new Trace(summary, spans, logs));
   }
 
-  private List<Object> records(String kind, String traceHex) throws StoreException {
-    SearchResponse<Void> r = client.call("reading trace " + traceHex, c -> c.search(s -> s
-        .index(indices.pattern(kind)).ignoreUnavailable(true).allowNoIndices(true)
-        .size(MAX_TRACE_DOCUMENTS)
-        .query(q -> q.term(t -> t.field("traceId").value(traceHex)))
-        .source(sc -> sc.fetch(false))
-        .storedFields("data"), Void.class));
-    List<Object> out = new ArrayList<>();
-    for (Hit<Void> h : r.hits().hits()) {
-      out.addAll(EsCodec.decode(EsSummaries.data(h), h.index() + "/" + h.id()));
+  /**
+   * The parts of a trace, by their IDs (the trace ID and part numbers 0, 1, ...: the numbers are
+   * taken in order, so the first page not full is the last), in part order.
+   */
+  private List<Hit<Void>> parts(String traceHex) throws StoreException {
+    List<Hit<Void>> out = new ArrayList<>();
+    for (int from = 0; from < MAX_PARTS; from += PARTS_PAGE) {
+      List<String> ids = new ArrayList<>(PARTS_PAGE);
+      for (int n = from; n < from + PARTS_PAGE && n < MAX_PARTS; n++) {
+        ids.add(EsSpanDocuments.partId(traceHex, n));
+      }
+      SearchResponse<Void> r = client.call("reading trace " + traceHex, c -> c.search(s -> s
+          .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+          .size(2 * PARTS_PAGE)
+          .query(q -> q.ids(i -> i.values(ids)))
+          .source(sc -> sc.fetch(false))
+          .storedFields("data"), Void.class));
+      List<Hit<Void>> hits = new ArrayList<>(r.hits().hits());
+      hits.sort(Comparator.comparing(h -> ids.indexOf(h.id())));
+      out.addAll(hits);
+      if (hits.size() < ids.size()) {
+        return out;
+      }
     }
     return out;
   }
@@ -118,13 +148,7 @@ final class EsReader implements SpanReader {
     store.readable();
     BoolQuery.Builder summary = new BoolQuery.Builder();
     boolean spanLevel = !query.operation().isEmpty() || !query.tags().isEmpty();
-    if (spanLevel) {
-      List<FieldValue> candidates = candidates(query);
-      if (candidates.isEmpty()) {
-        return List.of();
-      }
-      summary.filter(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(candidates))));
-    } else if (!query.service().isEmpty()) {
+    if (!spanLevel && !query.service().isEmpty()) {
       summary.filter(q -> q.term(t -> t.field("services").value(query.service())));
     }
     summary.filter(q -> q.range(r -> r.untyped(u -> u.field("start")
@@ -142,106 +166,162 @@ final class EsReader implements SpanReader {
       summary.filter(q -> q.term(t -> t.field("error").value(true)));
     }
     BoolQuery bool = summary.build();
-    // A part holds each value once: with two span-level conditions it may hold them on two
-    // spans, so the traces found are checked on their spans, newest first, until the limit.
-    boolean check = spanConditions(query) > 1;
-    int page = check ? Math.max(100, query.limit() * 2) : query.limit();
-    List<TraceSummary> out = new ArrayList<>();
-    Set<TraceId> seen = new LinkedHashSet<>();
-    for (int from = 0; out.size() < query.limit() && from < MAX_CANDIDATE_TRACES; from += page) {
-      int start = from;
-      int size = Math.min(page, MAX_CANDIDATE_TRACES - from);
-      SearchResponse<Map> r = client.call("searching traces", c -> c.search(s -> s
-          .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
-          .from(start).size(size)
-          .query(q -> q.bool(bool))
-          .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
-          .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
-      List<TraceSummary> found = new ArrayList<>();
-      for (Hit<Map> h : r.hits().hits()) {
-        TraceSummary s = EsSummaries.fromDocument(h.source());
-        if (seen.add(s.traceId())) { // a summary caught moving to another day's index
-          found.add(s);
-        }
-      }
-      Set<String> matching = check ? matching(query, found) : null;
-      for (TraceSummary s : found) {
-        if (out.size() < query.limit() && (matching == null || matching.contains(s.traceId().hex()))) {
-          out.add(s);
-        }
-      }
-      if (r.hits().hits().size() < size || !check) {
-        break;
-      }
+    if (spanLevel) {
+      return bySpans(query, bool);
     }
-    return out;
+    return summaries(bool, null, query.limit());
   }
 
-  /** Service (with an operation or tags), operation and each tag: conditions on one span. */
-  private static int spanConditions(TraceQuery query) {
-    return (query.service().isEmpty() ? 0 : 1) + (query.operation().isEmpty() ? 0 : 1)
-        + query.tags().size();
-  }
-
-  /** The traces among these with one span meeting every span-level condition of the query. */
-  private Set<String> matching(TraceQuery query, List<TraceSummary> traces)
+  /** Summaries meeting the trace-level conditions (and among these IDs), newest first. */
+  private List<TraceSummary> summaries(BoolQuery conditions, List<String> ids, int size)
       throws StoreException {
-    Set<String> out = new LinkedHashSet<>();
-    if (traces.isEmpty()) {
-      return out;
-    }
-    List<FieldValue> ids = traces.stream().map(t -> FieldValue.of(t.traceId().hex())).toList();
-    BoolQuery.Builder b = partConditions(query);
-    b.filter(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids))));
-    BoolQuery bool = b.build();
-    SearchResponse<Void> r = client.call("checking traces' spans", c -> c.search(s -> s
-        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
-        .size(MAX_TRACE_DOCUMENTS)
-        .query(q -> q.bool(bool))
-        .source(sc -> sc.fetch(false))
-        .storedFields("data"), Void.class));
-    String service = EsSpanDocuments.term(query.service());
-    String name = EsSpanDocuments.term(query.operation());
-    List<String> tags = new ArrayList<>();
-    query.tags().forEach((k, v) -> tags.add(EsSpanDocuments.tag(k, v)));
-    for (Hit<Void> h : r.hits().hits()) {
-      for (SpanRecord s : EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id())) {
-        if ((service.isEmpty() || service.equals(EsSpanDocuments.term(s.service())))
-            && (name.isEmpty() || name.equals(EsSpanDocuments.term(s.name())))
-            && EsSpanDocuments.tags(s).containsAll(tags)) {
-          out.add(s.traceIdHex());
-          break;
-        }
+    Query q = ids == null ? Query.of(x -> x.bool(conditions))
+        : Query.of(x -> x.bool(b -> b.filter(f -> f.bool(conditions))
+            .filter(f -> f.ids(i -> i.values(ids)))));
+    SearchResponse<Map> r = client.call("searching traces", c -> c.search(s -> s
+        .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
+        .size(size)
+        .query(q)
+        .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
+        .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
+    List<TraceSummary> out = new ArrayList<>();
+    Set<TraceId> seen = new HashSet<>();
+    for (Hit<Map> h : r.hits().hits()) {
+      TraceSummary s = EsSummaries.fromDocument(h.source());
+      if (seen.add(s.traceId())) { // a summary caught moving to another day's index
+        out.add(s);
       }
     }
     return out;
   }
 
   /**
-   * The traces with a part holding service, operation and every tag, the newest part first, at
-   * most {@link #MAX_CANDIDATE_TRACES}. A matching span starts at or after its trace (so at or
-   * after {@code startFrom}) and, with a maximum duration, no later than {@code startTo +
-   * maxDuration}: parts of spans all outside that are left out.
+   * A search with span-level conditions: the parts holding every value, latest span first, a
+   * page at a time; their traces' summaries meeting the trace-level conditions are collected
+   * until the limit is reached with summaries starting after the page's latest span start (a
+   * trace not seen yet starts no later than its matching span). A part holds each value once, so
+   * with two conditions or more the part's spans are checked for one holding all of them. At
+   * most {@link #MAX_CANDIDATE_TRACES} traces are looked at.
    */
-  private List<FieldValue> candidates(TraceQuery query) throws StoreException {
-    BoolQuery.Builder b = partConditions(query);
+  private List<TraceSummary> bySpans(TraceQuery query, BoolQuery traceConditions)
+      throws StoreException {
+    boolean check = spanConditions(query) > 1;
     long latest = query.maxDurationMicros() > 0
         && query.startToMicros() <= Long.MAX_VALUE - query.maxDurationMicros()
         ? query.startToMicros() + query.maxDurationMicros() : Long.MAX_VALUE;
-    b.filter(q -> q.range(r -> r.untyped(u -> u.field("start").lte(JsonData.of(latest)))));
-    b.filter(q -> q.range(r -> r.untyped(u -> u.field("last")
-        .gte(JsonData.of(query.startFromMicros())))));
-    BoolQuery bool = b.build();
-    SearchResponse<Void> r = client.call("searching trace parts", c -> c.search(s -> s
-        .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
-        .size(0)
-        .query(q -> q.bool(bool))
-        .aggregations("t", a -> a
-            .terms(t -> t.field("traceId").size(MAX_CANDIDATE_TRACES)
-                .order(NamedValue.of("latest", SortOrder.Desc)))
-            .aggregations("latest", x -> x.max(m -> m.field("last")))), Void.class));
-    return EsSummaries.buckets(r, "t").stream()
-        .map(bucket -> FieldValue.of(bucket.key().stringValue())).toList();
+    String service = EsSpanDocuments.term(query.service());
+    String name = EsSpanDocuments.term(query.operation());
+    List<String> tags = new ArrayList<>();
+    query.tags().forEach((k, v) -> tags.add(EsSpanDocuments.tag(k, v)));
+    TreeSet<TraceSummary> found = new TreeSet<>(NEWEST_FIRST);
+    Set<String> seenParts = new HashSet<>();
+    Set<String> looked = new HashSet<>();
+    long bound = Long.MAX_VALUE; // parts whose latest span starts at or before this
+    int size = Math.max(20, query.limit() * 2);
+    while (true) {
+      BoolQuery.Builder b = partConditions(query);
+      long upTo = bound;
+      b.filter(q -> q.range(r -> r.untyped(u -> u.field("start").lte(JsonData.of(latest)))));
+      b.filter(q -> q.range(r -> r.untyped(u -> u.field("last")
+          .gte(JsonData.of(query.startFromMicros())).lte(JsonData.of(upTo)))));
+      BoolQuery bool = b.build();
+      int pageSize = size;
+      SearchResponse<Void> r = client.call("searching trace parts", c -> {
+        SearchRequest.Builder s = new SearchRequest.Builder()
+            .index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
+            .size(pageSize).trackTotalHits(t -> t.enabled(false))
+            .query(q -> q.bool(bool))
+            .sort(o -> o.field(f -> f.field("last").order(SortOrder.Desc)))
+            .source(sc -> sc.fetch(false));
+        if (check) {
+          s.storedFields("data");
+        }
+        return c.search(s.build(), Void.class);
+      });
+      List<Hit<Void>> hits = r.hits().hits();
+      if (hits.isEmpty()) {
+        break;
+      }
+      boolean anyNew = false;
+      List<String> traces = new ArrayList<>();
+      for (Hit<Void> h : hits) {
+        if (!seenParts.add(h.index() + "/" + h.id())) {
+          continue;
+        }
+        anyNew = true;
+        String hex = EsSpanDocuments.traceOfPart(h.id());
+        if (looked.contains(hex)) {
+          continue;
+        }
+        if (check && !holds(EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id()),
+            service, name, tags)) {
+          continue; // the trace's other parts may still hold a matching span
+        }
+        looked.add(hex);
+        traces.add(EsSummaries.id(hex));
+      }
+      if (!traces.isEmpty()) {
+        found.addAll(summaries(traceConditions, traces, traces.size() * 2));
+      }
+      long pageLast = hits.get(hits.size() - 1).sort().get(0).longValue();
+      if (hits.size() < pageSize || looked.size() >= MAX_CANDIDATE_TRACES) {
+        break;
+      }
+      if (found.size() >= query.limit()
+          && nth(found, query.limit()).startMicros() > pageLast) {
+        break; // every trace not seen yet starts no later than pageLast
+      }
+      if (anyNew) {
+        bound = pageLast; // again from there: parts sharing that start are told apart by ID
+        size = Math.min(1000, size * 2);
+      } else if (size < MAX_TRACE_DOCUMENTS) {
+        size = MAX_TRACE_DOCUMENTS; // a page of parts all ending at one µs: a bigger page
+      } else {
+        bound = pageLast - 1;
+      }
+    }
+    List<TraceSummary> out = new ArrayList<>(query.limit());
+    for (TraceSummary s : found) {
+      if (out.size() == query.limit()) {
+        break;
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** As Elasticsearch sorts summaries: start, then trace ID (its hex), both descending. */
+  private static final Comparator<TraceSummary> NEWEST_FIRST = Comparator
+      .comparingLong(TraceSummary::startMicros).reversed()
+      .thenComparing(s -> s.traceId().hex(), Comparator.reverseOrder());
+
+  private static TraceSummary nth(TreeSet<TraceSummary> sorted, int n) {
+    int i = 1;
+    for (TraceSummary s : sorted) {
+      if (i++ == n) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("fewer than " + n);
+  }
+
+  /** One of the spans holds the service, the name and every tag (empty: any). */
+  private static boolean holds(List<SpanRecord> spans, String service, String name,
+      List<String> tags) {
+    for (SpanRecord s : spans) {
+      if ((service.isEmpty() || service.equals(EsSpanDocuments.term(s.service())))
+          && (name.isEmpty() || name.equals(EsSpanDocuments.term(s.name())))
+          && EsSpanDocuments.tags(s).containsAll(tags)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Service (with an operation or tags), operation and each tag: conditions on one span. */
+  private static int spanConditions(TraceQuery query) {
+    return (query.service().isEmpty() ? 0 : 1) + (query.operation().isEmpty() ? 0 : 1)
+        + query.tags().size();
   }
 
   /** Parts holding every span-level value of the query (not necessarily on one span). */
@@ -378,10 +458,9 @@ final class EsReader implements SpanReader {
       SearchResponse<Void> r = client.call("reading dependencies", c -> c.search(s -> {
         s.index(indices.pattern(EsIndices.SPAN)).ignoreUnavailable(true).allowNoIndices(true)
             .size(MAX_TRACE_DOCUMENTS).query(q -> q.bool(parts))
-            .source(sc -> sc.fetch(false)).storedFields("data", "calls")
-            .sort(o -> o.field(f -> f.field("start").order(SortOrder.Asc)))
-            .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Asc)))
-            .sort(o -> o.field(f -> f.field("last").order(SortOrder.Asc)));
+            .source(sc -> sc.fetch(false)).storedFields("data")
+            .sort(o -> o.field(f -> f.field("last").order(SortOrder.Asc)))
+            .sort(o -> o.field(f -> f.field("start").order(SortOrder.Asc)));
         if (resume != null) {
           s.searchAfter(resume);
         }
@@ -389,13 +468,12 @@ final class EsReader implements SpanReader {
       }, Void.class));
       List<Hit<Void>> hits = r.hits().hits();
       for (Hit<Void> h : hits) {
-        List<SpanRecord> spans = EsCodec.spans(EsSummaries.data(h), h.index() + "/" + h.id());
-        for (String call : h.fields().get("calls").to(String[].class)) {
-          int space = call.indexOf(' ');
-          SpanRecord child = spans.get(Integer.parseInt(call.substring(0, space)));
+        for (EsCodec.Call call : EsCodec.part(EsSummaries.data(h), h.index() + "/" + h.id())
+            .calls()) {
+          SpanRecord child = call.child();
           for (long[] range : ranges) {
             if (child.startMicros() >= range[0] && child.startMicros() <= range[1]) {
-              long[] sum = sums.computeIfAbsent(EsSpanDocuments.term(call.substring(space + 1))
+              long[] sum = sums.computeIfAbsent(EsSpanDocuments.term(call.parentService())
                   + '\0' + EsSpanDocuments.term(child.service()), k -> new long[2]);
               sum[0]++;
               sum[1] += child.status() == StatusCode.ERROR ? 1 : 0;

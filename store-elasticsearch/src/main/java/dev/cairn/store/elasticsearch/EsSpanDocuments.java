@@ -45,22 +45,26 @@ final class EsSpanDocuments {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
   }
 
+  /** The trace ID (hex) of a part's {@code _id}. */
+  static String traceOfPart(String partId) {
+    ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(partId));
+    return new TraceId(b.getLong(), b.getLong()).hex();
+  }
+
   /**
    * The document of a trace part: its spans' block and, once per part, each distinct value a
-   * search looks for. {@code start} and {@code last} are the earliest and latest span start;
-   * {@code calls} names the parent service of each span called from another service (by the
-   * span's place in the block), for dependency links in the cut minutes of a window.
+   * search looks for (the trace is in the part's {@code _id}). {@code start} and {@code last} are the earliest and latest span start;
+   * {@code call} marks a part with a span called from another service (the block says which).
    */
   static Map<String, Object> part(List<StoredSpan> spans, String data) {
     Set<String> services = new LinkedHashSet<>();
     Set<String> names = new LinkedHashSet<>();
     Set<String> ops = new LinkedHashSet<>();
     Set<String> tags = new LinkedHashSet<>();
-    List<String> calls = new ArrayList<>();
+    boolean call = false;
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
-    for (int i = 0; i < spans.size(); i++) {
-      StoredSpan stored = spans.get(i);
+    for (StoredSpan stored : spans) {
       SpanRecord s = stored.span();
       services.add(term(s.service()));
       names.add(term(s.name()));
@@ -68,12 +72,9 @@ final class EsSpanDocuments {
       tags.addAll(tags(s));
       first = Math.min(first, s.startMicros());
       last = Math.max(last, s.startMicros());
-      if (isCall(stored)) {
-        calls.add(i + " " + stored.parentService());
-      }
+      call |= isCall(stored);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("traceId", spans.get(0).span().traceIdHex());
     doc.put("service", List.copyOf(services));
     doc.put("name", List.copyOf(names));
     doc.put("op", List.copyOf(ops));
@@ -82,9 +83,8 @@ final class EsSpanDocuments {
     if (!tags.isEmpty()) {
       doc.put("tag", List.copyOf(tags));
     }
-    if (!calls.isEmpty()) {
+    if (call) {
       doc.put("call", true);
-      doc.put("calls", calls);
     }
     doc.put("data", data);
     return doc;

@@ -1,6 +1,5 @@
 package dev.cairn.store.elasticsearch;
 
-import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.aggregations.Aggregate;
 import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -11,7 +10,9 @@ import dev.cairn.core.model.TraceId;
 import dev.cairn.store.StoreException;
 import dev.cairn.store.TraceNote;
 import dev.cairn.store.TraceSummary;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,12 +113,9 @@ final class EsSummaries {
       return trace;
     }
 
-    /** The trace ID's 16 bytes in base64url, kept by Elasticsearch as those 16 bytes. */
     @Override
     public String id() {
-      TraceId t = TraceId.fromHex(trace);
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-          java.nio.ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
+      return EsSummaries.id(trace);
     }
 
     /**
@@ -196,6 +194,16 @@ final class EsSummaries {
   private EsSummaries() {}
 
   /**
+   * A summary's {@code _id}: the trace ID's 16 bytes in base64url, kept by Elasticsearch as those
+   * 16 bytes. Summaries are found by it (an {@code ids} query), so {@code traceId} needs no index.
+   */
+  static String id(String traceHex) {
+    TraceId t = TraceId.fromHex(traceHex);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(
+        ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
+  }
+
+  /**
    * The buckets of a top-level terms aggregation; none when no index matched the pattern (then
    * Elasticsearch answers without aggregations).
    */
@@ -219,13 +227,13 @@ final class EsSummaries {
     Map<String, List<Stored>> out = new LinkedHashMap<>();
     List<String> all = List.copyOf(traces);
     for (int from = 0; from < all.size(); from += CHUNK) {
-      List<FieldValue> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
-          .map(FieldValue::of).toList();
+      List<String> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
+          .map(EsSummaries::id).toList();
       SearchResponse<Map> r = client.call("reading trace summaries", c -> c.search(s -> s
           .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
           .size(ids.size() * 2 + 10)
           .seqNoPrimaryTerm(true)
-          .query(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids)))),
+          .query(q -> q.ids(i -> i.values(ids))),
           Map.class));
       for (Hit<Map> h : r.hits().hits()) {
         TraceSummary s = fromDocument(h.source());

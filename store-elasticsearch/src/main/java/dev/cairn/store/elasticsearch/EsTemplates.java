@@ -27,7 +27,8 @@ final class EsTemplates {
 
   /**
    * Trace parts: what one write adds to one trace, its spans as one block in the stored binary
-   * {@code data}, with each distinct value a search looks for indexed once per part. Attributes
+   * {@code data}, with each distinct value a search looks for indexed once per part. The trace
+   * is in the {@code _id} (trace ID and part number), so parts need no trace ID field. Attributes
    * are {@code tag} keywords "key=value" (values as text), so one field holds every key and a
    * long, a string and a boolean under one key never conflict. {@code _source} is off: nothing
    * reads it.
@@ -38,14 +39,12 @@ final class EsTemplates {
         "_meta": {"cairn.layout": %d},
         "_source": {"enabled": false},
         "properties": {
-          "traceId": {"type": "keyword"},
           "service": {"type": "keyword"},
           "name":    {"type": "keyword", "doc_values": false},
           "op":      {"type": "keyword", "index": false},
           "start":   {"type": "long"},
           "last":    {"type": "long"},
           "call":    {"type": "boolean", "doc_values": false},
-          "calls":   {"type": "keyword", "index": false, "doc_values": false, "store": true},
           "tag":     {"type": "keyword", "doc_values": false},
           "data":    {"type": "binary", "store": true}
         }
@@ -65,13 +64,16 @@ final class EsTemplates {
       }
       """.formatted(LAYOUT);
 
-  /** Trace summaries: one readable document per trace, what whole-trace search filters on. */
+  /**
+   * Trace summaries: one readable document per trace, what whole-trace search filters on. Found
+   * by {@code _id} (the trace ID's bytes): {@code traceId} only sorts (doc values).
+   */
   static final String TRACE_MAPPING = """
       {
         "dynamic": false,
         "_meta": {"cairn.layout": %d},
         "properties": {
-          "traceId":       {"type": "keyword"},
+          "traceId":       {"type": "keyword", "index": false},
           "rootService":   {"type": "keyword", "ignore_above": 8000},
           "rootOperation": {"type": "keyword", "ignore_above": 8000},
           "start":         {"type": "long"},
@@ -161,9 +163,8 @@ final class EsTemplates {
                         .codec("best_compression")
                         .refreshInterval(r -> r.time(REFRESH_INTERVAL));
                     if (kind.equals(EsIndices.SPAN)) {
-                      // a trace's parts side by side, and neighbouring traces' blocks compress
-                      // together in the stored-field blocks
-                      s.sort(o -> o.field("traceId").order(SegmentSortOrder.Asc));
+                      // latest first: what span-level searches read, a page at a time
+                      s.sort(o -> o.field("last").order(SegmentSortOrder.Desc));
                     }
                     return s;
                   })

@@ -353,7 +353,7 @@ final class EsWriter implements SpanWriter {
    */
   private String chunk(List<StoredSpan> spans, List<StoredSpan> into) throws StoreException {
     BlockEncoder e = EsCodec.encoder();
-    String data = null;
+    boolean several = false;
     for (int i = 0; i < spans.size(); i++) {
       SpanRecord span = spans.get(i).span();
       if (!e.addSpan(span)) {
@@ -365,13 +365,13 @@ final class EsWriter implements SpanWriter {
       }
       if (e.isFull() && i < spans.size() - 1) {
         if (into != null) {
-          return EsCodec.finish(e, compressParts);
+          return EsCodec.finish(e, into, compressParts);
         }
         e.reset(); // keep checking that every span can be encoded
-        data = "";
+        several = true;
       }
     }
-    return "".equals(data) ? null : EsCodec.finish(e, compressParts);
+    return several ? null : EsCodec.finish(e, into != null ? into : spans, compressParts);
   }
 
   /**
