@@ -111,7 +111,7 @@ final class EsReader implements SpanReader {
       }
       summary = spans.isEmpty()
           ? new TraceSummary(traceId, "", "", 0, 0, 0, List.of(), false, false, List.of())
-          : EsSummaries.fromDocument(d.apply(null));
+          : EsSummaries.fromDocument(hex, d.apply(null));
     }
     return Optional.of(new Trace(summary, spans, logs));
   }
@@ -187,7 +187,7 @@ final class EsReader implements SpanReader {
     List<TraceSummary> out = new ArrayList<>();
     Set<TraceId> seen = new HashSet<>();
     for (Hit<Map> h : r.hits().hits()) {
-      TraceSummary s = EsSummaries.fromDocument(h.source());
+      TraceSummary s = EsSummaries.fromDocument(EsSummaries.traceOf(h.id()), h.source());
       if (seen.add(s.traceId())) { // a summary caught moving to another day's index
         out.add(s);
       }
@@ -249,7 +249,7 @@ final class EsReader implements SpanReader {
           continue;
         }
         anyNew = true;
-        String hex = EsSpanDocuments.traceOfPart(h.id());
+        String hex = EsSummaries.traceOf(h.id());
         if (looked.contains(hex)) {
           continue;
         }

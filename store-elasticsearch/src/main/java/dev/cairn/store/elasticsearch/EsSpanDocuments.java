@@ -45,12 +45,6 @@ final class EsSpanDocuments {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
   }
 
-  /** The trace ID (hex) of a part's {@code _id}. */
-  static String traceOfPart(String partId) {
-    ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(partId));
-    return new TraceId(b.getLong(), b.getLong()).hex();
-  }
-
   /**
    * The document of a trace part: its spans' block and, once per part, each distinct value a
    * search looks for (the trace is in the part's {@code _id}). {@code start} and {@code last} are the earliest and latest span start;

@@ -138,7 +138,7 @@ final class EsSummaries {
       if (existing == null && spans == 0) {
         return null; // a note for a trace without stored spans: nothing to summarise
       }
-      TraceSummary old = existing == null ? null : fromDocument(existing);
+      TraceSummary old = existing == null ? null : fromDocument(trace, existing);
       if (spans == 0 && (note == null
           || (note.complete() == old.complete() && note.warnings().equals(old.warnings())))) {
         return null;
@@ -236,7 +236,7 @@ final class EsSummaries {
           .query(q -> q.ids(i -> i.values(ids))),
           Map.class));
       for (Hit<Map> h : r.hits().hits()) {
-        TraceSummary s = fromDocument(h.source());
+        TraceSummary s = fromDocument(traceOf(h.id()), h.source());
         out.computeIfAbsent(s.traceId().hex(), k -> new ArrayList<>())
             .add(new Stored(h.index(), h.seqNo(), h.primaryTerm(), s));
       }
@@ -265,9 +265,19 @@ final class EsSummaries {
     return doc;
   }
 
+  /** The trace ID (hex) of a summary's or a trace part's {@code _id}: its first 16 bytes. */
+  static String traceOf(String id) {
+    ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(id));
+    return new TraceId(b.getLong(), b.getLong()).hex();
+  }
+
+  /**
+   * The summary of a document. Its {@code traceId} is not kept in {@code _source} (the
+   * {@code _id} holds it), so it is given.
+   */
   @SuppressWarnings("unchecked")
-  static TraceSummary fromDocument(Map<?, ?> doc) {
-    return new TraceSummary(TraceId.fromHex((String) doc.get("traceId")),
+  static TraceSummary fromDocument(String traceHex, Map<?, ?> doc) {
+    return new TraceSummary(TraceId.fromHex(traceHex),
         (String) doc.get("rootService"), (String) doc.get("rootOperation"),
         ((Number) doc.get("start")).longValue(), ((Number) doc.get("duration")).longValue(),
         ((Number) doc.get("spanCount")).intValue(), (List<String>) doc.get("services"),

@@ -66,12 +66,14 @@ final class EsTemplates {
 
   /**
    * Trace summaries: one readable document per trace, what whole-trace search filters on. Found
-   * by {@code _id} (the trace ID's bytes): {@code traceId} only sorts (doc values).
+   * by {@code _id} (the trace ID's bytes): {@code traceId} only sorts (doc values) and is left
+   * out of {@code _source}.
    */
   static final String TRACE_MAPPING = """
       {
         "dynamic": false,
         "_meta": {"cairn.layout": %d},
+        "_source": {"excludes": ["traceId"]},
         "properties": {
           "traceId":       {"type": "keyword", "index": false},
           "rootService":   {"type": "keyword", "ignore_above": 8000},

@@ -214,6 +214,7 @@ class EsStoreMeasurement {
     EsTesting.send("POST", "/" + prefix + "-*/_refresh", null);
     // the commit before the merge (and its segments' files) is released by the next flush
     EsTesting.send("POST", "/" + prefix + "-*/_flush?force=true", null);
+    Thread.sleep(11_000); // store sizes are cached for index.store.stats_refresh_interval (10 s)
   }
 
   /** The machine's load average (1, 5, 15 min), what the figures depend on. */
