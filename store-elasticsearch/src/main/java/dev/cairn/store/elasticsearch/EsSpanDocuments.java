@@ -47,8 +47,9 @@ final class EsSpanDocuments {
 
   /**
    * The document of a trace part: its spans' block and, once per part, each distinct value a
-   * search looks for (the trace is in the part's {@code _id}). {@code start} and {@code last} are the earliest and latest span start;
-   * {@code call} marks a part with a span called from another service (the block says which).
+   * search looks for (the trace is in the part's {@code _id}). {@code start} and {@code last} are
+   * the earliest and latest span start; {@code call} marks a part with a span called from another
+   * service (the stored value says which).
    */
   static Map<String, Object> part(List<StoredSpan> spans, String data) {
     Set<String> services = new LinkedHashSet<>();
