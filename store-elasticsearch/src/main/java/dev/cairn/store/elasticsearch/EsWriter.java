@@ -242,7 +242,7 @@ final class EsWriter implements SpanWriter {
   private static final long DAY_MICROS = 86_400_000_000L;
 
   /** A part about to be created. */
-  private record PartOp(TraceWrite trace, int number, String index, List<StoredSpan> spans,
+  private record PartOp(TraceWrite trace, String index, List<StoredSpan> spans,
       BulkOperation op) {
     String what() {
       SpanRecord first = spans.get(0).span();
@@ -342,7 +342,7 @@ final class EsWriter implements SpanWriter {
     String index = t.index != null ? t.index : indices.daily(EsIndices.SPAN, first);
     String id = EsSpanDocuments.partId(t.hex, t.parts);
     Map<String, Object> doc = EsSpanDocuments.part(spans, data);
-    return new PartOp(t, t.parts, index, List.copyOf(spans),
+    return new PartOp(t, index, List.copyOf(spans),
         BulkOperation.of(o -> o.create(c -> c.index(index).id(id).document(doc))));
   }
 
