@@ -5,8 +5,10 @@ import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.ErrorCause;
 import co.elastic.clients.elasticsearch._types.Refresh;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.MgetResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
 import co.elastic.clients.json.jackson.Jackson3JsonpMapper;
 import co.elastic.clients.transport.TransportException;
 import co.elastic.clients.transport.instrumentation.NoopInstrumentation;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.http.Header;
@@ -116,6 +119,38 @@ final class EsClient implements AutoCloseable {
       backOff(attempt);
     }
   }
+
+  /**
+   * A realtime multi-get of documents by (index, ID) (a get by ID sees the latest write without a
+   * refresh). An item failing because its shard is not started yet (an index created a moment
+   * ago by another writer) fails the request as one that can pass, so it is retried.
+   *
+   * @param storedFields the stored fields to return; none for {@code _source}
+   */
+  <T> MgetResponse<T> mget(String what, List<String[]> where, List<String> storedFields,
+      Class<T> type) throws StoreException {
+    return call(what, c -> {
+      MgetResponse<T> r = c.mget(m -> {
+        for (String[] w : where) {
+          m.docs(d -> d.index(w[0]).id(w[1]));
+        }
+        if (!storedFields.isEmpty()) {
+          m.storedFields(storedFields);
+        }
+        return m.realtime(true);
+      }, type);
+      for (MultiGetResponseItem<T> item : r.docs()) {
+        if (item.isFailure() && SHARD_NOT_READY.contains(item.failure().error().type())) {
+          throw new IOException(item.failure().index() + ": "
+              + describe(item.failure().error()));
+        }
+      }
+      return r;
+    });
+  }
+
+  private static final Set<String> SHARD_NOT_READY = Set.of("no_shard_available_action_exception",
+      "unavailable_shards_exception", "shard_not_found_exception");
 
   /**
    * Runs bulk operations, retrying the items Elasticsearch rejected for load (429) or a passing

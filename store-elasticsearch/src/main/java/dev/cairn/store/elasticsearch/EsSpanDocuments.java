@@ -4,7 +4,7 @@ import dev.cairn.core.model.Attribute;
 import dev.cairn.core.model.Ids;
 import dev.cairn.core.model.LogRecord;
 import dev.cairn.core.model.SpanRecord;
-import dev.cairn.core.model.StatusCode;
+import dev.cairn.core.model.TraceId;
 import dev.cairn.store.StoredSpan;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +13,15 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Span and log documents and their IDs. A span's ID is its trace ID and span ID, so a span
- * written twice is one document; a log line's ID is trace, span, time and a hash of its text.
+ * Trace-part and log documents and their IDs. A part is what one write adds to one trace (its
+ * new spans, as one block); its ID is the trace ID and the part's number. A log line's ID is
+ * trace, span, time and a hash of its text, so a line written twice is one document.
  */
 final class EsSpanDocuments {
   /**
@@ -31,35 +34,67 @@ final class EsSpanDocuments {
   private EsSpanDocuments() {}
 
   /**
-   * The trace ID and span ID, 24 bytes, in URL-safe base64 (32 chars): Elasticsearch keeps an
-   * {@code _id} that is valid base64 as its decoded bytes, so this costs 24 bytes where the hex
-   * form would cost 36 (the {@code _id} index is one of the largest parts of a span index).
+   * A trace part's {@code _id}: the trace ID's 16 bytes and the part's number (0, 1, ...) in 2
+   * bytes, in URL-safe base64 (24 chars), which Elasticsearch keeps as those 18 bytes. A part
+   * number is taken by {@code create}: the writer that gets 409 lost the race and reads the part.
    */
-  static String spanId(SpanRecord s) {
-    ByteBuffer b = ByteBuffer.allocate(24)
-        .putLong(s.traceIdHigh()).putLong(s.traceIdLow()).putLong(s.spanId());
+  static String partId(String traceHex, int number) {
+    TraceId t = TraceId.fromHex(traceHex);
+    ByteBuffer b = ByteBuffer.allocate(18).putLong(t.high()).putLong(t.low())
+        .putShort((short) number);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
   }
 
   /**
-   * The indexed fields of a span and its block. {@code error} and {@code parentService} are only
-   * present when they apply: a field absent costs nothing. Duration, end and root are read from
-   * the block: nothing searches or aggregates them here (summaries and aggregates are documents).
+   * The document of a trace part: its spans' block and, once per part, each distinct value a
+   * search looks for (the trace is in the part's {@code _id}). {@code start} and {@code last} are
+   * the earliest and latest span start; {@code call} marks a part with a span called from another
+   * service (the stored value says which).
    */
-  static Map<String, Object> span(StoredSpan stored, String data) {
-    SpanRecord s = stored.span();
+  static Map<String, Object> part(List<StoredSpan> spans, String data) {
+    Set<String> services = new LinkedHashSet<>();
+    Set<String> names = new LinkedHashSet<>();
+    Set<String> ops = new LinkedHashSet<>();
+    Set<String> tags = new LinkedHashSet<>();
+    boolean call = false;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (StoredSpan stored : spans) {
+      SpanRecord s = stored.span();
+      services.add(term(s.service()));
+      names.add(term(s.name()));
+      ops.add(op(s.service(), s.name(), s.kind().name()));
+      tags.addAll(tags(s));
+      first = Math.min(first, s.startMicros());
+      last = Math.max(last, s.startMicros());
+      call |= isCall(stored);
+    }
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("traceId", s.traceIdHex());
-    doc.put("service", term(s.service()));
-    doc.put("name", term(s.name()));
-    doc.put("kind", s.kind().name());
-    doc.put("start", s.startMicros());
-    if (s.status() == StatusCode.ERROR) {
-      doc.put("error", true);
+    doc.put("service", List.copyOf(services));
+    doc.put("name", List.copyOf(names));
+    doc.put("op", List.copyOf(ops));
+    doc.put("start", first);
+    doc.put("last", last);
+    if (!tags.isEmpty()) {
+      doc.put("tag", List.copyOf(tags));
     }
-    if (isCall(stored)) {
-      doc.put("parentService", term(stored.parentService()));
+    if (call) {
+      doc.put("call", true);
     }
+    doc.put("data", data);
+    return doc;
+  }
+
+  /**
+   * Service, name and kind in one keyword ({@code operations(service)} lists a service's), each
+   * name cut to 4,000 chars so the whole stays below Lucene's term limit.
+   */
+  static String op(String service, String name, String kind) {
+    return cut(service, 4000) + '\0' + cut(name, 4000) + '\0' + kind;
+  }
+
+  /** One {@code key=value} per attribute, per element of an array value. */
+  static List<String> tags(SpanRecord s) {
     List<String> tags = new ArrayList<>(s.attributes().size());
     for (Attribute a : s.attributes()) {
       if (a.value() instanceof List<?> list) {
@@ -70,11 +105,7 @@ final class EsSpanDocuments {
         tags.add(tag(a.key(), String.valueOf(a.value())));
       }
     }
-    if (!tags.isEmpty()) {
-      doc.put("tag", tags);
-    }
-    doc.put("data", data);
-    return doc;
+    return tags;
   }
 
   /** A call between services: the parent's service is known and another one. */
@@ -95,10 +126,14 @@ final class EsSpanDocuments {
   }
 
   static String term(String s) {
-    if (s.length() <= MAX_TERM_CHARS) {
+    return cut(s, MAX_TERM_CHARS);
+  }
+
+  private static String cut(String s, int chars) {
+    if (s.length() <= chars) {
       return s;
     }
-    int end = MAX_TERM_CHARS;
+    int end = chars;
     if (Character.isHighSurrogate(s.charAt(end - 1))) {
       end--;
     }

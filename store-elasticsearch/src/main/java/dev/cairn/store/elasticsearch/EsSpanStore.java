@@ -13,16 +13,18 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The {@link SpanStore} on Elasticsearch 8 (docs/store-elasticsearch.md): daily span, log and
- * trace-summary indices under one prefix, created by index templates this store puts. Writes are
- * idempotent by (trace ID, span ID) through bulk {@code create}; trace summaries, per-minute
- * aggregates and dependency links are documents updated from the spans stored for the first
- * time. Writes never refresh; a read refreshes first when this store wrote since the last one, so
+ * The {@link SpanStore} on Elasticsearch 8 (docs/store-elasticsearch.md): daily trace-part, log
+ * and trace-summary indices under one prefix, created by index templates this store puts. A trace
+ * part is what one write adds to one trace: its new spans as one document. Writes are idempotent
+ * by (trace ID, span ID): a writer reads a trace's stored parts before adding its new spans as the
+ * next part, whose number it takes by bulk {@code create}; trace summaries, per-minute aggregates
+ * and dependency links are documents updated from the spans stored for the first time. Writes never refresh; a read refreshes first when this store wrote since the last one, so
  * it sees every write that returned before it. A slow or unreachable
  * Elasticsearch makes {@code write} retry with back-off and then fail, so the puller, which retries
  * a failed batch for ever, pulls no faster than Elasticsearch stores.
@@ -57,12 +59,15 @@ public final class EsSpanStore implements SpanStore {
     replicas = b.replicas;
     retryForMillis = b.retryFor.toMillis();
     client = new EsClient(b.urls, b.username, b.password, b.retryFor.toMillis());
-    writer = new EsWriter(this, client, indices, b.bulkMaxDocuments);
+    writer = new EsWriter(this, client, indices, b.bulkMaxDocuments, b.compressParts);
     reader = new EsReader(this, client, indices);
+    Optional<String> refused;
     try {
       EsTemplates.put(client, indices, shards, replicas, 0);
-      templatesPut = true;
+      refused = EsTemplates.olderLayout(client, indices, 0);
+      templatesPut = refused.isEmpty();
     } catch (StoreException e) {
+      refused = Optional.empty();
       int status = EsClient.status(e.getCause());
       if (status == 401 || status == 403) {
         closeQuietly(client);
@@ -71,6 +76,10 @@ public final class EsSpanStore implements SpanStore {
       }
       // Elasticsearch may come up after Cairn: the first write puts the templates, retrying
       LOG.warn("Elasticsearch store {}: index templates not put yet: {}", b.urls, e.getMessage());
+    }
+    if (refused.isPresent()) {
+      closeQuietly(client);
+      throw new StoreException(refused.get());
     }
     retention = b.retention.isZero() ? null : new EsRetention(client, indices, b.retention);
   }
@@ -211,6 +220,10 @@ public final class EsSpanStore implements SpanStore {
       synchronized (this) {
         if (!templatesPut) {
           EsTemplates.put(client, indices, shards, replicas, retryForMillis);
+          Optional<String> refused = EsTemplates.olderLayout(client, indices, retryForMillis);
+          if (refused.isPresent()) {
+            throw new StoreException(refused.get());
+          }
           templatesPut = true;
         }
       }
@@ -231,6 +244,7 @@ public final class EsSpanStore implements SpanStore {
     private Duration retention = Duration.ZERO;
     private int bulkMaxDocuments = 1000;
     private Duration retryFor = Duration.ofSeconds(30);
+    private boolean compressParts;
 
     Builder(List<URI> urls) {
       this.urls = new ArrayList<>(requireNonNull(urls, "urls"));
@@ -267,7 +281,10 @@ public final class EsSpanStore implements SpanStore {
       return this;
     }
 
-    /** Spans and log lines per bulk request. */
+    /**
+     * Spans and log lines per bulk request: a trace part counts as its spans (a part with more
+     * spans than this goes in a request of its own).
+     */
     public Builder bulkMaxDocuments(int bulkMaxDocuments) {
       this.bulkMaxDocuments = bulkMaxDocuments;
       return this;
@@ -276,6 +293,15 @@ public final class EsSpanStore implements SpanStore {
     /** How long a request is retried (429, 5xx, no connection) before the write fails. */
     public Builder retryFor(Duration retryFor) {
       this.retryFor = requireNonNull(retryFor, "retryFor");
+      return this;
+    }
+
+    /**
+     * Keeps each trace part's block LZ4-compressed instead of leaving all compression to
+     * Elasticsearch (measured larger: docs/store-elasticsearch.md, "Figures"). For measurements.
+     */
+    Builder compressParts(boolean compressParts) {
+      this.compressParts = compressParts;
       return this;
     }
 

@@ -1,6 +1,5 @@
 package dev.cairn.store.elasticsearch;
 
-import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.aggregations.Aggregate;
 import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -11,7 +10,9 @@ import dev.cairn.core.model.TraceId;
 import dev.cairn.store.StoreException;
 import dev.cairn.store.TraceNote;
 import dev.cairn.store.TraceSummary;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,12 +113,9 @@ final class EsSummaries {
       return trace;
     }
 
-    /** The trace ID's 16 bytes in base64url, kept by Elasticsearch as those 16 bytes. */
     @Override
     public String id() {
-      TraceId t = TraceId.fromHex(trace);
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-          java.nio.ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
+      return EsSummaries.id(trace);
     }
 
     /**
@@ -140,7 +138,7 @@ final class EsSummaries {
       if (existing == null && spans == 0) {
         return null; // a note for a trace without stored spans: nothing to summarise
       }
-      TraceSummary old = existing == null ? null : fromDocument(existing);
+      TraceSummary old = existing == null ? null : fromDocument(trace, existing);
       if (spans == 0 && (note == null
           || (note.complete() == old.complete() && note.warnings().equals(old.warnings())))) {
         return null;
@@ -196,6 +194,16 @@ final class EsSummaries {
   private EsSummaries() {}
 
   /**
+   * A summary's {@code _id}: the trace ID's 16 bytes in base64url, kept by Elasticsearch as those
+   * 16 bytes. Summaries are found by it (an {@code ids} query), so {@code traceId} needs no index.
+   */
+  static String id(String traceHex) {
+    TraceId t = TraceId.fromHex(traceHex);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(
+        ByteBuffer.allocate(16).putLong(t.high()).putLong(t.low()).array());
+  }
+
+  /**
    * The buckets of a top-level terms aggregation; none when no index matched the pattern (then
    * Elasticsearch answers without aggregations).
    */
@@ -219,16 +227,16 @@ final class EsSummaries {
     Map<String, List<Stored>> out = new LinkedHashMap<>();
     List<String> all = List.copyOf(traces);
     for (int from = 0; from < all.size(); from += CHUNK) {
-      List<FieldValue> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
-          .map(FieldValue::of).toList();
+      List<String> ids = all.subList(from, Math.min(all.size(), from + CHUNK)).stream()
+          .map(EsSummaries::id).toList();
       SearchResponse<Map> r = client.call("reading trace summaries", c -> c.search(s -> s
           .index(indices.pattern(EsIndices.TRACE)).ignoreUnavailable(true).allowNoIndices(true)
           .size(ids.size() * 2 + 10)
           .seqNoPrimaryTerm(true)
-          .query(q -> q.terms(t -> t.field("traceId").terms(v -> v.value(ids)))),
+          .query(q -> q.ids(i -> i.values(ids))),
           Map.class));
       for (Hit<Map> h : r.hits().hits()) {
-        TraceSummary s = fromDocument(h.source());
+        TraceSummary s = fromDocument(traceOf(h.id()), h.source());
         out.computeIfAbsent(s.traceId().hex(), k -> new ArrayList<>())
             .add(new Stored(h.index(), h.seqNo(), h.primaryTerm(), s));
       }
@@ -257,9 +265,19 @@ final class EsSummaries {
     return doc;
   }
 
+  /** The trace ID (hex) of a summary's or a trace part's {@code _id}: its first 16 bytes. */
+  static String traceOf(String id) {
+    ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(id));
+    return new TraceId(b.getLong(), b.getLong()).hex();
+  }
+
+  /**
+   * The summary of a document. Its {@code traceId} is not kept in {@code _source} (the
+   * {@code _id} holds it), so it is given.
+   */
   @SuppressWarnings("unchecked")
-  static TraceSummary fromDocument(Map<?, ?> doc) {
-    return new TraceSummary(TraceId.fromHex((String) doc.get("traceId")),
+  static TraceSummary fromDocument(String traceHex, Map<?, ?> doc) {
+    return new TraceSummary(TraceId.fromHex(traceHex),
         (String) doc.get("rootService"), (String) doc.get("rootOperation"),
         ((Number) doc.get("start")).longValue(), ((Number) doc.get("duration")).longValue(),
         ((Number) doc.get("spanCount")).intValue(), (List<String>) doc.get("services"),

@@ -1,10 +1,16 @@
 package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
+import co.elastic.clients.elasticsearch.indices.GetMappingResponse;
 import co.elastic.clients.elasticsearch.indices.SegmentSortOrder;
+import co.elastic.clients.elasticsearch.indices.get_mapping.IndexMappingRecord;
 import co.elastic.clients.json.JsonData;
 import dev.cairn.store.StoreException;
 import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The index templates of Cairn's kinds of daily index, with explicit mappings
@@ -13,13 +19,19 @@ import java.io.StringReader;
  * (no mapping explosion, no type conflicts between services).
  */
 final class EsTemplates {
-  /** Bumped when a mapping changes in a way older readers cannot read. */
-  static final int LAYOUT = 1;
+  /**
+   * Bumped when a mapping changes in a way older readers cannot read. 1: one document per span;
+   * 2: one document per trace part.
+   */
+  static final int LAYOUT = 2;
 
   /**
-   * Spans. Attributes are {@code tag} keywords "key=value" (values as text), so one field holds
-   * every key and a long, a string and a boolean under one key never conflict. The span itself
-   * is the stored binary {@code data}; {@code _source} is off because nothing reads it.
+   * Trace parts: what one write adds to one trace, its spans as one block in the stored binary
+   * {@code data}, with each distinct value a search looks for indexed once per part. The trace
+   * is in the {@code _id} (trace ID and part number), so parts need no trace ID field. Attributes
+   * are {@code tag} keywords "key=value" (values as text), so one field holds every key and a
+   * long, a string and a boolean under one key never conflict. {@code _source} is off: nothing
+   * reads it.
    */
   static final String SPAN_MAPPING = """
       {
@@ -27,15 +39,14 @@ final class EsTemplates {
         "_meta": {"cairn.layout": %d},
         "_source": {"enabled": false},
         "properties": {
-          "traceId":       {"type": "keyword"},
-          "service":       {"type": "keyword"},
-          "name":          {"type": "keyword"},
-          "kind":          {"type": "keyword", "index": false},
-          "start":         {"type": "long"},
-          "error":         {"type": "boolean", "doc_values": false},
-          "parentService": {"type": "keyword", "index": false},
-          "tag":           {"type": "keyword", "doc_values": false},
-          "data":          {"type": "binary", "store": true}
+          "service": {"type": "keyword"},
+          "name":    {"type": "keyword", "doc_values": false},
+          "op":      {"type": "keyword", "index": false},
+          "start":   {"type": "long"},
+          "last":    {"type": "long"},
+          "call":    {"type": "boolean", "doc_values": false},
+          "tag":     {"type": "keyword", "doc_values": false},
+          "data":    {"type": "binary", "store": true}
         }
       }
       """.formatted(LAYOUT);
@@ -53,13 +64,18 @@ final class EsTemplates {
       }
       """.formatted(LAYOUT);
 
-  /** Trace summaries: one readable document per trace, what whole-trace search filters on. */
+  /**
+   * Trace summaries: one readable document per trace, what whole-trace search filters on. Found
+   * by {@code _id} (the trace ID's bytes): {@code traceId} only sorts (doc values) and is left
+   * out of {@code _source}.
+   */
   static final String TRACE_MAPPING = """
       {
         "dynamic": false,
         "_meta": {"cairn.layout": %d},
+        "_source": {"excludes": ["traceId"]},
         "properties": {
-          "traceId":       {"type": "keyword"},
+          "traceId":       {"type": "keyword", "index": false},
           "rootService":   {"type": "keyword", "ignore_above": 8000},
           "rootOperation": {"type": "keyword", "ignore_above": 8000},
           "start":         {"type": "long"},
@@ -149,15 +165,49 @@ final class EsTemplates {
                         .codec("best_compression")
                         .refreshInterval(r -> r.time(REFRESH_INTERVAL));
                     if (kind.equals(EsIndices.SPAN)) {
-                      // a trace's spans side by side: its blocks compress together, and the
-                      // _id and traceId postings are runs of neighbours
-                      s.sort(o -> o.field("traceId").order(SegmentSortOrder.Asc));
+                      // latest first: what span-level searches read, a page at a time
+                      s.sort(o -> o.field("last").order(SegmentSortOrder.Desc));
                     }
                     return s;
                   })
                   .mappings(TypeMapping.of(m -> m.withJson(
                       new StringReader(mapping(kind))))))), retryMillis);
     }
+  }
+
+  /**
+   * Refuses span indices of this prefix that an older Cairn wrote in another layout (their
+   * {@code _meta.cairn.layout}): this version would write trace parts next to single spans and
+   * read neither right. An index without the marker (made by hand) is left to Elasticsearch,
+   * which refuses the documents that do not fit its mapping.
+   *
+   * @return why this store must not write here; empty when it may
+   * @throws StoreException when Elasticsearch does not answer
+   */
+  static Optional<String> olderLayout(EsClient client, EsIndices indices, long retryMillis)
+      throws StoreException {
+    GetMappingResponse r = client.call("reading the mappings of " + indices.pattern(EsIndices.SPAN),
+        c -> c.indices().getMapping(g -> g.index(indices.pattern(EsIndices.SPAN))
+            .ignoreUnavailable(true).allowNoIndices(true)), retryMillis);
+    List<String> older = new ArrayList<>();
+    int found = LAYOUT;
+    for (Map.Entry<String, IndexMappingRecord> e : r.result().entrySet()) {
+      Map<String, JsonData> meta = e.getValue().mappings().meta();
+      JsonData layout = meta == null ? null : meta.get("cairn.layout");
+      if (layout != null && layout.to(Integer.class) != LAYOUT) {
+        older.add(e.getKey());
+        found = layout.to(Integer.class);
+      }
+    }
+    if (older.isEmpty()) {
+      return Optional.empty();
+    }
+    older.sort(null);
+    return Optional.of("Elasticsearch indices " + older + " hold Cairn's layout " + found
+          + (found == 1 ? " (one document per span, an older Cairn)" : "")
+          + "; this Cairn writes layout " + LAYOUT + " (one document per trace part) and does"
+          + " not write or read next to them: delete those indices (docs/store-elasticsearch.md,"
+          + " \"Layout\"), or give this Cairn another indexPrefix until retention removes them");
   }
 
   private EsTemplates() {}

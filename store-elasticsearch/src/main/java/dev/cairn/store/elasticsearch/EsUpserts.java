@@ -143,12 +143,8 @@ final class EsUpserts {
     if (where.isEmpty()) {
       return out;
     }
-    MgetResponse<Map> r = client.call("reading summaries and aggregates", c -> c.mget(m -> {
-      for (String[] w : where) {
-        m.docs(d -> d.index(w[0]).id(w[1]));
-      }
-      return m.realtime(true);
-    }, Map.class));
+    MgetResponse<Map> r = client.mget("reading summaries and aggregates", where, List.of(),
+        Map.class);
     List<MultiGetResponseItem<Map>> docs = r.docs();
     for (int i = 0; i < docs.size(); i++) {
       MultiGetResponseItem<Map> item = docs.get(i);

@@ -24,12 +24,14 @@ import org.junit.jupiter.api.Test;
  * traces, 8 attributes per span), into the local test node (one shard, no replica). A
  * measurement, not part of the suite (its name matches no test pattern); run it with
  * {@code mvn -B -pl store-elasticsearch -am test -Dtest=EsStoreMeasurement
- * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dspans=…} to change the size). Figures are in
- * docs/store-elasticsearch.md.
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dspans=…} to change the size,
+ * {@code -DcompressParts=true} to keep parts LZ4-compressed, {@code -DdiskUsage=true} to print
+ * Elasticsearch's {@code _disk_usage}). Figures are in docs/store-elasticsearch.md.
  */
 class EsStoreMeasurement {
-  private static final Pattern RECOVERY_SOURCE =
-      Pattern.compile("\"_recovery_source\" : \\{\\s*\"total\" : \"[^\"]*\",\\s*"
+  /** A field's (or the whole index's) total in the answer of {@code _disk_usage}. */
+  private static final Pattern FIELD =
+      Pattern.compile("\"([^\"]+)\" : \\{\\s*\"total\" : \"[^\"]*\",\\s*"
           + "\"total_in_bytes\" : (\\d+)");
   private static final String[] ROUTES = {"/api/cart/{id}", "/api/orders/{id}", "/api/orders",
       "/api/users/{id}", "/health", "/api/catalog/items"};
@@ -45,6 +47,7 @@ class EsStoreMeasurement {
     }
     Random random = new Random(7);
     int bulk = Integer.getInteger("bulk", 1000);
+    boolean compress = Boolean.getBoolean("compressParts");
     // a fresh node's JIT is cold: the same writes into a throwaway prefix first
     String warm = EsTesting.newPrefix();
     try (EsSpanStore store = EsTesting.store(warm).bulkMaxDocuments(bulk).build()) {
@@ -55,14 +58,16 @@ class EsStoreMeasurement {
       EsTesting.deleteAll(warm);
     }
     String prefix = EsTesting.newPrefix();
-    try (EsSpanStore store = EsTesting.store(prefix).bulkMaxDocuments(bulk).build()) {
+    try (EsSpanStore store = EsTesting.store(prefix).bulkMaxDocuments(bulk)
+        .compressParts(compress).build()) {
       long t0 = System.nanoTime();
       for (int i = 0; i < all.size(); i += batch) {
         store.writer().write(WriteBatch.ofSpans(all.subList(i, Math.min(all.size(), i + batch))));
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("write, 1 thread: %,d spans in batches of %,d: %.2f s, %,.0f spans/s"
-          + " (load %s)%n", all.size(), batch, seconds, all.size() / seconds, load());
+      System.out.printf("write, 1 thread: %,d spans in batches of %,d%s: %.2f s, %,.0f spans/s"
+          + " (load %s)%n", all.size(), batch, compress ? " (parts LZ4-compressed)" : "",
+          seconds, all.size() / seconds, load());
 
       int lookups = 500;
       long[] byId = new long[lookups];
@@ -108,9 +113,7 @@ class EsStoreMeasurement {
       print("findTraces(service cart, tag http.route=…), limit 20", broad);
       print("findTraces(service web), summaries only, limit 20", recent);
 
-      // the size a day's indices settle at: merged, as after the day's writes end
-      EsTesting.send("POST", "/" + prefix + "-*/_forcemerge?max_num_segments=1", null);
-      EsTesting.send("POST", "/" + prefix + "-*/_refresh", null);
+      settle(prefix);
       System.out.print(EsTesting.send("GET", "/_cat/segments/" + prefix
           + "-*?h=index,segment,docs.count,size&bytes=b", null));
       String cat = EsTesting.send("GET", "/_cat/indices/" + prefix
@@ -123,27 +126,25 @@ class EsStoreMeasurement {
         System.out.printf("  %s: %s docs, %,d bytes, %.1f bytes/span%n", f[0], f[1], bytes,
             bytes / (double) all.size());
       }
-      System.out.printf("on disk after force merge: %,d bytes, %.1f bytes/span"
-          + " (with one replica: %.1f bytes/span)%n", total, total / (double) all.size(),
-          2.0 * total / all.size());
-      // Elasticsearch keeps each document's JSON as _recovery_source (for replicas) until the
-      // peer-recovery retention lease passes it (at most 12 h), then drops it at the next merge
-      long recovery = 0;
+      System.out.printf("on disk after the retention lease passed and a force merge: %,d bytes,"
+          + " %.1f bytes/span (with one replica: %.1f bytes/span)%n", total,
+          total / (double) all.size(), 2.0 * total / all.size());
       for (String kind : EsIndices.KINDS) {
         String usage = EsTesting.send("POST", "/" + prefix + "-" + kind + "-*/_disk_usage"
             + "?run_expensive_tasks=true&pretty", null);
         if (Boolean.getBoolean("diskUsage")) {
           System.out.println(usage);
         }
-        Matcher m = RECOVERY_SOURCE.matcher(usage);
+        StringBuilder fields = new StringBuilder();
+        Matcher m = FIELD.matcher(usage);
         while (m.find()) {
-          recovery += Long.parseLong(m.group(1));
+          long bytes = Long.parseLong(m.group(2));
+          if (bytes > 0 && !m.group(1).equals("store_size")) {
+            fields.append(String.format(" %s %.2f", m.group(1), bytes / (double) all.size()));
+          }
         }
+        System.out.printf("  %s bytes/span by field:%s%n", kind, fields);
       }
-      long settled = total - recovery;
-      System.out.printf("estimate without %,d bytes of _recovery_source: %,d bytes, %.1f"
-          + " bytes/span (with one replica: %.1f bytes/span)%n", recovery, settled,
-          settled / (double) all.size(), 2.0 * settled / all.size());
     } finally {
       EsTesting.deleteAll(prefix);
     }
@@ -167,6 +168,53 @@ class EsStoreMeasurement {
     } finally {
       EsTesting.deleteAll(prefix4);
     }
+  }
+
+  /**
+   * Brings the indices to the size they settle at once the day's writes are over. With
+   * {@code _source} disabled Elasticsearch keeps each document's JSON as {@code _recovery_source}
+   * (and the old versions of updated documents) while the shard's peer-recovery retention lease
+   * still covers them; the lease advances to the global checkpoint when the shard's periodic lease
+   * sync renews it, and the next merge that rewrites a segment drops what the lease no longer
+   * covers. So: flush, wait until every lease is past the last operation, flush again, force
+   * merge (which rewrites only an index of several segments).
+   */
+  private static void settle(String prefix) throws Exception {
+    EsTesting.send("POST", "/" + prefix + "-*/_flush", null);
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    Pattern maxSeqNo = Pattern.compile("\"max_seq_no\":(-?\\d+)");
+    Pattern retaining = Pattern.compile("\"retaining_seq_no\":(-?\\d+)");
+    for (String kind : EsIndices.KINDS) {
+      while (true) {
+        String stats = EsTesting.send("GET", "/" + prefix + "-" + kind
+            + "-*/_stats?level=shards&filter_path=**.seq_no.max_seq_no,"
+            + "**.retention_leases.leases.retaining_seq_no", null);
+        long max = Long.MIN_VALUE;
+        for (Matcher m = maxSeqNo.matcher(stats); m.find(); ) {
+          max = Math.max(max, Long.parseLong(m.group(1)));
+        }
+        long min = Long.MAX_VALUE;
+        for (Matcher m = retaining.matcher(stats); m.find(); ) {
+          min = Math.min(min, Long.parseLong(m.group(1)));
+        }
+        if (min > max) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the retention leases did not pass the last operation: "
+              + stats);
+        }
+        Thread.sleep(1000);
+      }
+    }
+    EsTesting.send("POST", "/" + prefix + "-*/_flush", null);
+    System.out.print("segments before the force merge: " + EsTesting.send("GET",
+        "/_cat/segments/" + prefix + "-*?h=index,segment,docs.count,size&bytes=b", null));
+    EsTesting.send("POST", "/" + prefix + "-*/_forcemerge?max_num_segments=1", null);
+    EsTesting.send("POST", "/" + prefix + "-*/_refresh", null);
+    // the commit before the merge (and its segments' files) is released by the next flush
+    EsTesting.send("POST", "/" + prefix + "-*/_flush?force=true", null);
+    Thread.sleep(11_000); // store sizes are cached for index.store.stats_refresh_interval (10 s)
   }
 
   /** The machine's load average (1, 5, 15 min), what the figures depend on. */
