@@ -193,8 +193,11 @@ public class EmbeddedStoreMeasurement {
     return all;
   }
 
-  /** Appends the 10 spans of trace number {@code t} to {@code out}. */
-  private static TraceId trace(Random random, int t, List<StoredSpan> out) {
+  /**
+   * Appends the 10 spans of trace number {@code t} to {@code out}: the workload of this measurement,
+   * of the Elasticsearch store's and of the jmh module's store benchmarks, so their figures compare.
+   */
+  public static TraceId trace(Random random, int t, List<StoredSpan> out) {
     TraceId id = new TraceId((T0 / 1_000_000) << 32 | random.nextInt() & 0xFFFFFFFFL,
         random.nextLong() | 1);
     long start = start(t);
