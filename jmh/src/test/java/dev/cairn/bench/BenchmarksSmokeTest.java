@@ -2,7 +2,6 @@ package dev.cairn.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cairn.bench.app.AppThreadBenchmark;
 import dev.cairn.bench.format.FormatBenchmark;
@@ -11,11 +10,13 @@ import dev.cairn.bench.store.EsProbe;
 import dev.cairn.bench.store.EsStoreBenchmark;
 import dev.cairn.bench.store.StoreBenchmark;
 import java.lang.reflect.Method;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -53,12 +54,37 @@ class BenchmarksSmokeTest {
     run(StoreBenchmark.class, o -> o.param("spans", "2000"));
   }
 
+  /**
+   * Against the node given by {@code cairn.bench.esUrl}, or else a real one that
+   * {@code jmh/es-node.sh} starts from the distribution the store-elasticsearch build unpacks (as
+   * {@code jmh/bench.sh} does with {@code CAIRN_BENCH_ES=start}), stopped at the end.
+   */
   @Test
-  void esStoreBenchmark_runsEveryMethod_whenElasticsearchAnswers() throws Exception {
-    String url = System.getProperty("cairn.bench.esUrl", "");
-    Optional<String> skipped = EsProbe.unavailable(url);
-    assumeTrue(skipped.isEmpty(), () -> "EsStoreBenchmark skipped: " + skipped.orElseThrow());
-    run(EsStoreBenchmark.class, o -> o.param("esUrl", url).param("spans", "2000"));
+  void esStoreBenchmark_runsEveryMethod() throws Exception {
+    String given = System.getProperty("cairn.bench.esUrl", "");
+    // under target/, not a JUnit temporary directory: the node's user (cairn-es) must reach it
+    Path node = Path.of("target", "es-smoke-" + ProcessHandle.current().pid()).toAbsolutePath();
+    String url = given.isEmpty() ? esNode("start", node) : given;
+    try {
+      Optional<String> unavailable = EsProbe.unavailable(url);
+      assertTrue(unavailable.isEmpty(), () -> "no Elasticsearch for EsStoreBenchmark: " + unavailable.orElseThrow());
+      run(EsStoreBenchmark.class, o -> o.param("esUrl", url).param("spans", "2000"));
+    } finally {
+      if (given.isEmpty()) {
+        esNode("stop", node);
+      }
+    }
+  }
+
+  /** Runs {@code jmh/es-node.sh}; returns its last line of output (the URL, for start). */
+  private static String esNode(String command, Path dir) throws Exception {
+    Process p = new ProcessBuilder("bash", Path.of("es-node.sh").toAbsolutePath().toString(), command,
+        dir.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(240, TimeUnit.SECONDS), "es-node.sh " + command + " did not end");
+    assertEquals(0, p.exitValue(), () -> "es-node.sh " + command + " failed:\n" + out);
+    String[] lines = out.strip().split("\n");
+    return lines[lines.length - 1].strip();
   }
 
   private static void run(Class<?> type, java.util.function.UnaryOperator<ChainedOptionsBuilder> params)
