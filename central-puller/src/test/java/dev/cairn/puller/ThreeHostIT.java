@@ -37,6 +37,7 @@ class ThreeHostIT {
     try (ThreeHostRun run = ThreeHostRun.start(tmp, "ThreeHostIT")) {
       ThreeHostRun.PullerSetup puller = run.puller(tmp.resolve("central"), EMBEDDED_STORE);
       run.driveWithPullerKilled(puller, 3, 2_000, 3_500);
+      run.assertKilledPullersSavedCursors();
       try (EmbeddedSpanStore store = EmbeddedSpanStore.open(puller.dir().resolve("store"))) {
         run.assertStored(store.reader(), "after 3 kills of the puller");
       }

@@ -88,6 +88,7 @@ public final class ThreeHostRun implements AutoCloseable {
   private List<Child> apps = List.of();
   private URI front;
   private boolean passed;
+  private Map<String, Long> cursorsAfterKills = Map.of();
 
   /** A puller's configuration: its directory, its {@code puller.yaml} and its HTTP port. */
   public record PullerSetup(Path dir, Path yaml, int httpPort) {}
@@ -179,9 +180,10 @@ public final class ThreeHostRun implements AutoCloseable {
    * The run: {@value #REQUESTS} requests to svc-a over about 12 s, three at a time, while the
    * puller is started and killed with SIGKILL {@code kills} times ({@code minUpMillis} to {@code
    * maxUpMillis} after it said it started, or later, as soon as it stored spans: so while it pulls
-   * and writes), then started once more. Waits until every request was answered as expected, the applications
-   * stopped, every span file journaled, and the last puller pulled every host to its end and
-   * stored what it held; then stops that puller with SIGTERM.
+   * and writes), then started once more; keeps the cursors the killed pullers saved ({@link
+   * #assertKilledPullersSavedCursors}). Waits until every request was answered as expected, the
+   * applications stopped, every span file journaled, and the last puller pulled every host to its
+   * end and stored what it held; then stops that puller with SIGTERM.
    */
   public void driveWithPullerKilled(PullerSetup puller, int kills, int minUpMillis, int maxUpMillis)
       throws Exception {
@@ -198,22 +200,19 @@ public final class ThreeHostRun implements AutoCloseable {
       for (int kill = 1; kill <= kills; kill++) {
         Child p = startPuller("puller-" + kill, puller);
         Thread.sleep(minUpMillis + random.nextInt(maxUpMillis - minUpMillis + 1));
-        long[] stored = {0};
+        String[] m = {""};
         await("puller-" + kill + " stored spans", 60_000, () -> {
-          List<Long> v = metricValues(get(puller.httpPort(), "/metrics"), "cairn_puller_spans_stored_total");
-          stored[0] = v.isEmpty() ? 0 : v.get(0);
-          return stored[0] > 0;
+          m[0] = get(puller.httpPort(), "/metrics");
+          return metricValues(m[0], "cairn_puller_spans_stored_total").stream().anyMatch(v -> v > 0);
         });
         p.kill();
-        log("puller SIGKILLed (" + kill + ") after storing " + stored[0] + " spans");
+        log("puller SIGKILLed (" + kill + ") after storing " + metricValues(m[0], "cairn_puller_spans_stored_total")
+            + " spans (" + metricValues(m[0], "cairn_puller_spans_already_stored_total") + " already stored); pulled to "
+            + metricValues(m[0], "cairn_puller_host_cursor") + ", saved " + metricValues(m[0], "cairn_puller_host_saved_cursor")
+            + ", holding " + metricValues(m[0], "cairn_puller_held_records") + " records");
       }
-      if (kills > 0) {
-        Map<String, Long> cursors = new CursorStore(puller.dir().resolve("state")).load();
-        log("cursors after " + kills + " kills: " + cursors);
-        for (String host : HOSTS) {
-          assertTrue(cursors.getOrDefault(host, 0L) > 1, "the killed pullers got somewhere on " + host + ": " + cursors);
-        }
-      }
+      cursorsAfterKills = new CursorStore(puller.dir().resolve("state")).load();
+      log("cursors after " + kills + " kills: " + cursorsAfterKills);
       Child last = startPuller("puller-" + (kills + 1), puller);
       assertTrue(driver.awaitTermination(60, TimeUnit.SECONDS), "the driver finished");
       assertEquals(List.of(), failures, "every request answered as expected");
@@ -237,6 +236,14 @@ public final class ThreeHostRun implements AutoCloseable {
     Child p = startPuller(name, puller);
     awaitPullerCaughtUp(puller.httpPort());
     p.term();
+  }
+
+  /** The killed pullers saved cursors past the first block of every host. */
+  public void assertKilledPullersSavedCursors() {
+    for (String host : HOSTS) {
+      assertTrue(cursorsAfterKills.getOrDefault(host, 0L) > 1,
+          "the killed pullers got somewhere on " + host + ": " + cursorsAfterKills);
+    }
   }
 
   /** A host's primary disk is lost: its shipper stopped (SIGTERM), its primary journal deleted. */
