@@ -118,7 +118,7 @@ public final class EsSpanStore implements SpanStore {
   /** Counters of this store since it opened. */
   public Stats stats() {
     return new Stats(client.retries.sum(), writer.rejectedDocuments.sum(),
-        writer.summaryConflicts.sum(), writer.pendingDeltas.sum(),
+        writer.summaryConflicts.sum(), writer.pending(),
         retention == null ? 0 : retention.deletedIndices.sum());
   }
 
@@ -130,8 +130,9 @@ public final class EsSpanStore implements SpanStore {
    *     write
    * @param summaryConflicts summary, aggregate or dependency documents merged again because
    *     another writer changed them first
-   * @param pendingDeltas summary, aggregate or dependency changes a failed write left for the
-   *     next write to apply (0 when all are applied)
+   * @param pendingDeltas writes of this store whose summary, aggregate and dependency changes
+   *     are not applied yet (their spans are stored; the next write applies them, or the next
+   *     store writing on these indices): 0 when all are applied
    * @param retentionDeletedIndices daily indices deleted by retention
    */
   public record Stats(long retries, long rejectedDocuments, long summaryConflicts,
@@ -163,9 +164,11 @@ public final class EsSpanStore implements SpanStore {
         LOG.debug("refreshing at close: {}", e.toString());
       }
     }
-    if (writer.pendingDeltas.sum() > 0) {
-      LOG.warn("Elasticsearch store closed with {} summary/aggregate changes not applied",
-          writer.pendingDeltas.sum());
+    writer.close();
+    if (writer.pending() > 0) {
+      LOG.warn("Elasticsearch store closed with {} writes whose summaries, aggregates and"
+          + " dependency links are not counted yet: the next store writing here counts them",
+          writer.pending());
     }
     if (retention != null) {
       retention.close();
