@@ -40,6 +40,9 @@ import org.apache.logging.log4j.Logger;
  * Writes a batch (docs/store-elasticsearch.md, "Writes"), without refreshing any index:
  *
  * <ol>
+ *   <li>An intent document ({@link EsIntents}) naming the batch's traces and notes, created
+ *       before anything else, so that a crash at any later step leaves what is needed to count
+ *       the write exactly once.
  *   <li>The batch's spans, by trace, as trace parts: a writer reads the trace's stored parts
  *       (realtime gets by ID: part 0 around the spans' days, then the next numbers where part 0
  *       is), leaves out the spans they hold, and creates the rest as the next part number with
@@ -49,11 +52,15 @@ import org.apache.logging.log4j.Logger;
  *       it, and the first version of a span wins. Log lines are one document each, created by ID
  *       (409: already present). Any other refusal fails the write (nothing is dropped silently);
  *       writing the batch again is safe.
+ *   <li>The intent sealed with the parts this write created (each part names the intent).
  *   <li>From the spans this write stored only, deltas of their traces' summaries, of the
  *       per-minute aggregates and of the dependency links, merged into those documents with
  *       optimistic concurrency ({@link EsUpserts}): concurrent writers each add their own spans
- *       once.
+ *       once, and a document that names the intent already is left alone.
  * </ol>
+ *
+ * A store's first write finishes the intents other writers left, and each write those of this
+ * store's failed writes: their parts are counted from the stored parts, exactly once.
  *
  * Thread-safe: calls from several threads or processes interleave safely.
  */

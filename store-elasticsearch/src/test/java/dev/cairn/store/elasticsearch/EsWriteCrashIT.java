@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.DependencyLink;
 import dev.cairn.store.MinuteAggregate;
@@ -178,15 +177,7 @@ class EsWriteCrashIT {
   }
 
   private List<StoredSpan> trace(TraceId t, long start) {
-    SpanRecord root = SpanRecord.builder().traceId(t.high(), t.low()).spanId(random.nextLong() | 1)
-        .service("web").name("GET /").startMicros(start).durationMicros(50 * MS).build();
-    List<StoredSpan> out = new ArrayList<>(List.of(StoredSpan.of(root)));
-    for (int i = 1; i < SPANS; i++) {
-      out.add(new StoredSpan(SpanRecord.builder().traceId(t.high(), t.low())
-          .spanId(random.nextLong() | 1).parentSpanId(root.spanId()).service("cart")
-          .name("load").startMicros(start + i * MS).durationMicros(MS).build(), "web"));
-    }
-    return out;
+    return EsTesting.webTrace(random, t, start, SPANS, "web");
   }
 
   private TraceId newTraceId() {
