@@ -24,8 +24,10 @@ import org.apache.logging.log4j.Logger;
  * part is what one write adds to one trace: its new spans as one document. Writes are idempotent
  * by (trace ID, span ID): a writer reads a trace's stored parts before adding its new spans as the
  * next part, whose number it takes by bulk {@code create}; trace summaries, per-minute aggregates
- * and dependency links are documents updated from the spans stored for the first time. Writes never refresh; a read refreshes first when this store wrote since the last one, so
- * it sees every write that returned before it. A slow or unreachable
+ * and dependency links are documents updated from the spans stored for the first time, exactly
+ * once even when a writer dies in the middle of a write (each write's intent, {@link EsIntents}).
+ * Writes never refresh; a read refreshes first when this store wrote since the last one, so it
+ * sees every write that returned before it. A slow or unreachable
  * Elasticsearch makes {@code write} retry with back-off and then fail, so the puller, which retries
  * a failed batch for ever, pulls no faster than Elasticsearch stores.
  *

@@ -647,9 +647,9 @@ final class EsWriter implements SpanWriter {
     ops.add(BulkOperation.of(o -> o.create(c -> c.index(index).id(id).document(doc))));
     List<String[]> deletes = new ArrayList<>();
     for (String[] d; deletes.size() < bulkMaxDocuments && (d = finished.poll()) != null; ) {
-      deletes.add(d);
-      ops.add(BulkOperation.of(o -> o.delete(x -> x.index(deletes.get(deletes.size() - 1)[0])
-          .id(deletes.get(deletes.size() - 1)[1]))));
+      String[] done = d;
+      deletes.add(done);
+      ops.add(BulkOperation.of(o -> o.delete(x -> x.index(done[0]).id(done[1]))));
     }
     List<BulkResponseItem> items = client.bulk("a write's intent", ops, Refresh.False);
     BulkResponseItem created = items.get(0);
