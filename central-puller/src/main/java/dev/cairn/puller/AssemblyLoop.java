@@ -28,14 +28,18 @@ import org.apache.logging.log4j.Logger;
  * bounded queue ({@link #offer}: a full queue makes the job wait, which is the back-pressure
  * between pulling and storing); it adds their records, calls {@code tick()} every 100 ms, sends
  * the gap fetches the assembler asks for to every connected host and adds what comes back with
- * {@link TraceAssembler#NO_SEQ}, and saves every host's {@link TraceAssembler#safeCursor} once a
- * second. {@link #stop} ends it in order: the queue drained, {@code flushAll}, final cursors.
+ * {@link TraceAssembler#NO_SEQ}, and saves every host's {@link TraceAssembler#safeCursor} as soon
+ * as the store's acknowledgements move one (at most every {@value #MOVED_SAVE_MILLIS} ms), and once
+ * a second regardless. Saving at once matters with a slow store: its first acknowledgement may
+ * come late, and a puller killed before a timer saved it would pull every host again from the
+ * start. {@link #stop} ends it in order: the queue drained, {@code flushAll}, final cursors.
  */
 final class AssemblyLoop implements Runnable {
   private static final Logger LOG = LogManager.getLogger(AssemblyLoop.class);
   static final int QUEUE_BLOCKS = 256;
   private static final long TICK_MILLIS = 100;
   private static final long SAVE_MILLIS = 1_000;
+  static final long MOVED_SAVE_MILLIS = 100;
   private static final long FLUSH_AT_STOP_MILLIS = 15_000;
 
   /** Every record of one pulled block. */
@@ -115,6 +119,7 @@ final class AssemblyLoop implements Runnable {
   public void run() {
     long nextTick = 0;
     long nextSave = System.currentTimeMillis() + SAVE_MILLIS;
+    long lastSave = 0;
     List<Decoded> batch = new ArrayList<>();
     try {
       while (running) {
@@ -134,8 +139,9 @@ final class AssemblyLoop implements Runnable {
             nextTick = now + TICK_MILLIS;
           }
           publish();
-          if (now >= nextSave) {
+          if (now >= nextSave || (now - lastSave >= MOVED_SAVE_MILLIS && cursorsMoved())) {
             saveCursors();
+            lastSave = now;
             nextSave = now + SAVE_MILLIS;
           }
         } catch (InterruptedException e) {
@@ -222,6 +228,17 @@ final class AssemblyLoop implements Runnable {
       metrics.cursorSaveErrors.increment();
       LOG.warn("cannot save the cursors: {} (they are saved again in a second)", e.toString());
     }
+  }
+
+  /** Whether a host's safe cursor is not the one last saved. */
+  private boolean cursorsMoved() {
+    for (String host : knownHosts()) {
+      OptionalLong c = assembler.safeCursor(host);
+      if (c.isPresent() && !Long.valueOf(c.getAsLong()).equals(savedCursors.get(host))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every host ever pulled in this process (a removed host keeps its cursor line). */

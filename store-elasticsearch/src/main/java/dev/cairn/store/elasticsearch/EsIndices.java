@@ -22,7 +22,9 @@ final class EsIndices {
   static final String AGG = "agg";
   /** Per-minute calls between services. */
   static final String DEP = "dep";
-  static final String[] KINDS = {SPAN, LOG, TRACE, AGG, DEP};
+  /** A write's intent: what it stores, so its counts can be finished after a crash. */
+  static final String INTENT = "intent";
+  static final String[] KINDS = {SPAN, LOG, TRACE, AGG, DEP, INTENT};
 
   /** Elasticsearch's rules for index names, narrowed to what a prefix of ours may hold. */
   private static final Pattern PREFIX = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,99}");

@@ -181,7 +181,7 @@ final class EsReader implements SpanReader {
         .size(size)
         .query(q)
         .sort(o -> o.field(f -> f.field("start").order(SortOrder.Desc)))
-        .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Desc))), Map.class));
+        .sort(o -> o.field(f -> f.field("traceId").order(SortOrder.Asc))), Map.class));
     List<TraceSummary> out = new ArrayList<>();
     Set<TraceId> seen = new HashSet<>();
     for (Hit<Map> h : r.hits().hits()) {
@@ -288,10 +288,13 @@ final class EsReader implements SpanReader {
     return out;
   }
 
-  /** As Elasticsearch sorts summaries: start, then trace ID (its hex), both descending. */
+  /**
+   * As Elasticsearch sorts summaries: start descending, then trace ID (its hex) ascending, the
+   * embedded store's order for traces starting in the same microsecond.
+   */
   private static final Comparator<TraceSummary> NEWEST_FIRST = Comparator
       .comparingLong(TraceSummary::startMicros).reversed()
-      .thenComparing(s -> s.traceId().hex(), Comparator.reverseOrder());
+      .thenComparing(s -> s.traceId().hex());
 
   private static TraceSummary nth(TreeSet<TraceSummary> sorted, int n) {
     int i = 1;

@@ -24,8 +24,10 @@ import org.apache.logging.log4j.Logger;
  * part is what one write adds to one trace: its new spans as one document. Writes are idempotent
  * by (trace ID, span ID): a writer reads a trace's stored parts before adding its new spans as the
  * next part, whose number it takes by bulk {@code create}; trace summaries, per-minute aggregates
- * and dependency links are documents updated from the spans stored for the first time. Writes never refresh; a read refreshes first when this store wrote since the last one, so
- * it sees every write that returned before it. A slow or unreachable
+ * and dependency links are documents updated from the spans stored for the first time, exactly
+ * once even when a writer dies in the middle of a write (each write's intent, {@link EsIntents}).
+ * Writes never refresh; a read refreshes first when this store wrote since the last one, so it
+ * sees every write that returned before it. A slow or unreachable
  * Elasticsearch makes {@code write} retry with back-off and then fail, so the puller, which retries
  * a failed batch for ever, pulls no faster than Elasticsearch stores.
  *
@@ -118,7 +120,7 @@ public final class EsSpanStore implements SpanStore {
   /** Counters of this store since it opened. */
   public Stats stats() {
     return new Stats(client.retries.sum(), writer.rejectedDocuments.sum(),
-        writer.summaryConflicts.sum(), writer.pendingDeltas.sum(),
+        writer.summaryConflicts.sum(), writer.pending(),
         retention == null ? 0 : retention.deletedIndices.sum());
   }
 
@@ -130,8 +132,9 @@ public final class EsSpanStore implements SpanStore {
    *     write
    * @param summaryConflicts summary, aggregate or dependency documents merged again because
    *     another writer changed them first
-   * @param pendingDeltas summary, aggregate or dependency changes a failed write left for the
-   *     next write to apply (0 when all are applied)
+   * @param pendingDeltas writes of this store whose summary, aggregate and dependency changes
+   *     are not applied yet (their spans are stored; the next write applies them, or the next
+   *     store writing on these indices): 0 when all are applied
    * @param retentionDeletedIndices daily indices deleted by retention
    */
   public record Stats(long retries, long rejectedDocuments, long summaryConflicts,
@@ -163,9 +166,11 @@ public final class EsSpanStore implements SpanStore {
         LOG.debug("refreshing at close: {}", e.toString());
       }
     }
-    if (writer.pendingDeltas.sum() > 0) {
-      LOG.warn("Elasticsearch store closed with {} summary/aggregate changes not applied",
-          writer.pendingDeltas.sum());
+    writer.close();
+    if (writer.pending() > 0) {
+      LOG.warn("Elasticsearch store closed with {} writes whose summaries, aggregates and"
+          + " dependency links are not counted yet: the next store writing here counts them",
+          writer.pending());
     }
     if (retention != null) {
       retention.close();

@@ -46,7 +46,8 @@ final class EsTemplates {
           "last":    {"type": "long"},
           "call":    {"type": "boolean", "doc_values": false},
           "tag":     {"type": "keyword", "doc_values": false},
-          "data":    {"type": "binary", "store": true}
+          "data":    {"type": "binary", "store": true},
+          "w":       {"type": "keyword", "index": false, "doc_values": false, "store": true}
         }
       }
       """.formatted(LAYOUT);
@@ -86,7 +87,8 @@ final class EsTemplates {
           "complete":      {"type": "boolean"},
           "warnings":      {"type": "keyword", "index": false, "doc_values": false},
           "rootStart":     {"type": "long", "index": false, "doc_values": false},
-          "rootSpan":      {"type": "keyword", "index": false, "doc_values": false}
+          "rootSpan":      {"type": "keyword", "index": false, "doc_values": false},
+          "w":             {"type": "keyword", "index": false, "doc_values": false}
         }
       }
       """.formatted(LAYOUT);
@@ -106,7 +108,8 @@ final class EsTemplates {
           "count":     {"type": "long", "index": false, "doc_values": false},
           "errors":    {"type": "long", "index": false, "doc_values": false},
           "max":       {"type": "long", "index": false, "doc_values": false},
-          "latency":   {"type": "object", "enabled": false}
+          "latency":   {"type": "object", "enabled": false},
+          "w":         {"type": "keyword", "index": false, "doc_values": false}
         }
       }
       """.formatted(LAYOUT);
@@ -121,7 +124,22 @@ final class EsTemplates {
           "child":  {"type": "keyword"},
           "minute": {"type": "long", "doc_values": false},
           "calls":  {"type": "long", "index": false},
-          "errors": {"type": "long", "index": false}
+          "errors": {"type": "long", "index": false},
+          "w":      {"type": "keyword", "index": false, "doc_values": false}
+        }
+      }
+      """.formatted(LAYOUT);
+
+  /**
+   * A write's intent (docs/store-elasticsearch.md, "Writes"): read from {@code _source} by ID or
+   * by a search of every intent; nothing in it is searched for.
+   */
+  static final String INTENT_MAPPING = """
+      {
+        "dynamic": false,
+        "_meta": {"cairn.layout": %d},
+        "properties": {
+          "state": {"type": "keyword", "index": false, "doc_values": false}
         }
       }
       """.formatted(LAYOUT);
@@ -140,6 +158,7 @@ final class EsTemplates {
       case EsIndices.TRACE -> TRACE_MAPPING;
       case EsIndices.AGG -> AGG_MAPPING;
       case EsIndices.DEP -> DEP_MAPPING;
+      case EsIndices.INTENT -> INTENT_MAPPING;
       default -> throw new IllegalArgumentException(kind);
     };
   }

@@ -28,6 +28,12 @@ import java.util.concurrent.atomic.LongAdder;
 final class EsUpserts {
   /** Conflicting rounds before giving up: only a storm of writers on one document gets near. */
   private static final int MAX_ROUNDS = 50;
+  /**
+   * Intents a document remembers having applied ({@code w}, the latest last): a replay of an
+   * intent skips the documents naming it, so a delta counts once even when its write crashed
+   * after applying it, or its answer was lost.
+   */
+  static final int REMEMBERED_INTENTS = 16;
 
   /** A change to one document. */
   interface Delta {
@@ -53,10 +59,11 @@ final class EsUpserts {
   private EsUpserts() {}
 
   /**
-   * Applies every delta. On return each one is written; on a failure, {@code deltas} keeps
-   * exactly the ones not written yet (keyed as given), so the caller can apply them later.
+   * Applies every delta of the write's {@code intent}, each document once: one already naming
+   * the intent is left as it is. On return each one is written; on a failure, {@code deltas}
+   * keeps the ones not known to be written (keyed as given).
    */
-  static void apply(EsClient client, Map<String, Delta> deltas, LongAdder conflicts)
+  static void apply(EsClient client, Map<String, Delta> deltas, String intent, LongAdder conflicts)
       throws StoreException {
     for (int round = 0; round < MAX_ROUNDS && !deltas.isEmpty(); round++) {
       Map<String, List<Found>> found = read(client, deltas);
@@ -67,11 +74,19 @@ final class EsUpserts {
         Delta d = e.getValue();
         List<Found> olds = found.getOrDefault(e.getKey(), List.of());
         Found old = olds.isEmpty() ? null : olds.get(0);
+        if (old != null && applied(old.source()).contains(intent)) {
+          it.remove(); // applied before: by a write that crashed after it, or a lost answer
+          continue;
+        }
         Map<String, Object> doc = d.apply(old == null ? null : old.source());
         if (doc == null) {
           it.remove(); // nothing to change
           continue;
         }
+        List<String> stamps = new ArrayList<>(old == null ? List.of() : applied(old.source()));
+        stamps.add(intent);
+        doc.put("w", stamps.subList(Math.max(0, stamps.size() - REMEMBERED_INTENTS),
+            stamps.size()));
         String target = d.target(doc);
         Found same = null;
         for (Found o : olds) {
@@ -125,6 +140,13 @@ final class EsUpserts {
       throw new StoreException(deltas.size() + " summaries or aggregates kept changing under other"
           + " writers for " + MAX_ROUNDS + " rounds; the next write applies them again");
     }
+  }
+
+  /** The intents a document names as applied. */
+  @SuppressWarnings("unchecked")
+  private static List<String> applied(Map<String, Object> source) {
+    Object w = source.get("w");
+    return w instanceof List<?> l ? (List<String>) l : List.of();
   }
 
   /** Every probed location of every delta, by one realtime multi-get. */

@@ -2,10 +2,12 @@ package dev.cairn.store.elasticsearch;
 
 import co.elastic.clients.elasticsearch._types.Refresh;
 import co.elastic.clients.elasticsearch.core.MgetResponse;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.get.GetResult;
 import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
 import dev.cairn.core.format.BlockEncoder;
 import dev.cairn.core.model.LogRecord;
@@ -19,6 +21,7 @@ import dev.cairn.store.WriteBatch;
 import dev.cairn.store.WriteResult;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -26,12 +29,20 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Writes a batch (docs/store-elasticsearch.md, "Writes"), without refreshing any index:
  *
  * <ol>
+ *   <li>An intent document ({@link EsIntents}) naming the batch's traces and notes, created
+ *       before anything else, so that a crash at any later step leaves what is needed to count
+ *       the write exactly once.
  *   <li>The batch's spans, by trace, as trace parts: a writer reads the trace's stored parts
  *       (realtime gets by ID: part 0 around the spans' days, then the next numbers where part 0
  *       is), leaves out the spans they hold, and creates the rest as the next part number with
@@ -41,15 +52,20 @@ import java.util.concurrent.atomic.LongAdder;
  *       it, and the first version of a span wins. Log lines are one document each, created by ID
  *       (409: already present). Any other refusal fails the write (nothing is dropped silently);
  *       writing the batch again is safe.
+ *   <li>The intent sealed with the parts this write created (each part names the intent).
  *   <li>From the spans this write stored only, deltas of their traces' summaries, of the
  *       per-minute aggregates and of the dependency links, merged into those documents with
  *       optimistic concurrency ({@link EsUpserts}): concurrent writers each add their own spans
- *       once.
+ *       once, and a document that names the intent already is left alone.
  * </ol>
+ *
+ * A store's first write finishes the intents other writers left, and each write those of this
+ * store's failed writes: their parts are counted from the stored parts, exactly once.
  *
  * Thread-safe: calls from several threads or processes interleave safely.
  */
 final class EsWriter implements SpanWriter {
+  private static final Logger LOG = LogManager.getLogger(EsWriter.class);
   /** Rounds of reading and creating parts: only a storm of writers on one trace gets near. */
   private static final int MAX_ROUNDS = 50;
   /** Part numbers read at once, past part 0, for a trace known to have parts. */
@@ -64,9 +80,22 @@ final class EsWriter implements SpanWriter {
   private final boolean compressParts;
   final LongAdder rejectedDocuments = new LongAdder();
   final LongAdder summaryConflicts = new LongAdder();
-  /** Deltas a failed write left for the next one to apply. */
-  final LongAdder pendingDeltas = new LongAdder();
-  private Map<String, EsUpserts.Delta> pending;
+  private final EsIntents intents = new EsIntents();
+  /** Intents of this store's failed writes, finished before its next write: ID → index. */
+  private final Map<String, String> unfinished = new ConcurrentHashMap<>();
+  /** Intents counted, deleted with the next intent's creation or at close: {index, ID}. */
+  private final ConcurrentLinkedQueue<String[]> finished = new ConcurrentLinkedQueue<>();
+  /** The intents that other, crashed, writers left were finished (before this store's writes). */
+  private volatile boolean recovered;
+  private final Object recovering = new Object();
+  /**
+   * For tests: called after each step of a write; it throws to stop the write there, as a process
+   * killed there, or waits to let another store act meanwhile.
+   */
+  volatile Consumer<Step> afterStep;
+
+  /** Steps of a write, after which a test may stop it. */
+  enum Step { INTENT, PARTS, SEALED, HALF_APPLIED, APPLIED }
 
   EsWriter(EsSpanStore store, EsClient client, EsIndices indices, int bulkMaxDocuments,
       boolean compressParts) {
@@ -124,8 +153,49 @@ final class EsWriter implements SpanWriter {
       logWhat.add("log line " + id);
     }
 
+    recover();
+    String intent = null;
+    String intentIndex = null;
+    long[] version = null;
+    if (!traces.isEmpty() || !batch.notes().isEmpty()) {
+      List<EsIntents.Trace> days = new ArrayList<>();
+      for (TraceWrite t : traces.values()) {
+        days.add(new EsIntents.Trace(t.hex, t.minDay, t.maxDay));
+      }
+      intent = intents.newId();
+      intentIndex = indices.daily(EsIndices.INTENT, System.currentTimeMillis() * 1000);
+      version = createIntent(intentIndex, intent,
+          EsIntents.open(days, batch.notes(), System.currentTimeMillis()));
+    }
     List<String> refused = new ArrayList<>();
-    storeParts(traces.values(), refused);
+    WriteResult result;
+    boolean counted = false;
+    try {
+      step(Step.INTENT);
+      result = storeAndCount(traces.values(), repeated, batch, logOps, logWhat, refused,
+          intentIndex, intent, version);
+      counted = true;
+    } finally {
+      if (intent != null && !counted) {
+        unfinished.put(intent, intentIndex); // the next write counts it
+      }
+    }
+    if (!refused.isEmpty()) {
+      rejectedDocuments.add(refused.size());
+      throw new StoreException("Elasticsearch refused " + refused.size() + " documents, so the"
+          + " batch is not stored (writing it again is safe); first: " + refused.get(0));
+    }
+    return result;
+  }
+
+  /**
+   * Stores the parts and log lines, then counts what this write created under its intent (null:
+   * a batch of log lines only, nothing to count).
+   */
+  private WriteResult storeAndCount(Collection<TraceWrite> traces, List<StoredSpan> repeated,
+      WriteBatch batch, List<BulkOperation> logOps, List<String> logWhat, List<String> refused,
+      String intentIndex, String intent, long[] version) throws StoreException {
+    storeParts(traces, refused, intent);
     int logs = 0;
     for (int from = 0; from < logOps.size(); from += bulkMaxDocuments) {
       int to = Math.min(logOps.size(), from + bulkMaxDocuments);
@@ -141,18 +211,21 @@ final class EsWriter implements SpanWriter {
         }
       }
     }
+    step(Step.PARTS);
 
     // Only spans this write stored count: a span pulled again changes nothing.
     Map<String, EsUpserts.Delta> deltas = new LinkedHashMap<>();
+    List<String> createdParts = new ArrayList<>();
     int stored = 0;
     int notStored = 0;
-    for (TraceWrite t : traces.values()) {
+    for (TraceWrite t : traces) {
       EsSummaries.Delta d = summary(deltas, t.hex);
       Set<Long> created = new HashSet<>();
       for (StoredSpan s : t.created) {
         countNew(deltas, d, s);
         created.add(s.span().spanId());
       }
+      createdParts.addAll(t.createdParts);
       stored += created.size();
       for (StoredSpan s : t.spans) {
         if (!created.contains(s.span().spanId())) {
@@ -169,11 +242,9 @@ final class EsWriter implements SpanWriter {
     for (TraceNote n : batch.notes()) {
       summary(deltas, n.traceId().hex()).note(n); // the latest note of the batch wins
     }
-    applyDeltas(deltas); // also when some documents were refused: the others are stored
-    if (!refused.isEmpty()) {
-      rejectedDocuments.add(refused.size());
-      throw new StoreException("Elasticsearch refused " + refused.size() + " documents, so the"
-          + " batch is not stored (writing it again is safe); first: " + refused.get(0));
+    if (intent != null) {
+      // also when some documents were refused: the others are stored
+      count(intentIndex, intent, version, createdParts, deltas);
     }
     return new WriteResult(stored, batch.spans().size() - stored - notStored, logs);
   }
@@ -200,6 +271,11 @@ final class EsWriter implements SpanWriter {
     final Set<Long> stored = new HashSet<>();
     /** Spans this write stored. */
     final List<StoredSpan> created = new ArrayList<>();
+    /** Parts this write created, "index/id" each. */
+    final List<String> createdParts = new ArrayList<>();
+    /** While finishing an intent: its ID, and the stored parts naming it ("index/id"). */
+    String intent;
+    final List<String> partsOfIntent = new ArrayList<>();
     boolean failed;
 
     TraceWrite(String hex) {
@@ -231,10 +307,14 @@ final class EsWriter implements SpanWriter {
       return failed || (complete && remaining().isEmpty());
     }
 
-    void read(List<SpanRecord> part) {
+    void read(GetResult<Void> g) throws StoreException {
       parts++;
-      for (SpanRecord s : part) {
+      for (SpanRecord s : EsCodec.spans(data(g), g.index() + "/" + g.id())) {
         stored.add(s.spanId());
+      }
+      JsonData w = g.fields().get("w");
+      if (intent != null && w != null && intent.equals(w.to(String[].class)[0])) {
+        partsOfIntent.add(g.index() + "/" + g.id());
       }
     }
   }
@@ -242,7 +322,7 @@ final class EsWriter implements SpanWriter {
   private static final long DAY_MICROS = 86_400_000_000L;
 
   /** A part about to be created. */
-  private record PartOp(TraceWrite trace, String index, List<StoredSpan> spans,
+  private record PartOp(TraceWrite trace, String index, String id, List<StoredSpan> spans,
       BulkOperation op) {
     String what() {
       SpanRecord first = spans.get(0).span();
@@ -256,7 +336,7 @@ final class EsWriter implements SpanWriter {
    * create each trace's next part, and again for the traces whose part number another writer took
    * (or whose spans need more than one part).
    */
-  private void storeParts(Collection<TraceWrite> all, List<String> refused)
+  private void storeParts(Collection<TraceWrite> all, List<String> refused, String intent)
       throws StoreException {
     List<TraceWrite> open = new ArrayList<>(all);
     for (int round = 0; !open.isEmpty(); round++) {
@@ -280,7 +360,7 @@ final class EsWriter implements SpanWriter {
               + " have");
           continue;
         }
-        ops.add(nextPart(t));
+        ops.add(nextPart(t, intent));
       }
       int from = 0;
       while (from < ops.size()) {
@@ -312,6 +392,7 @@ final class EsWriter implements SpanWriter {
         t.stored.add(s.span().spanId());
       }
       t.created.addAll(p.spans);
+      t.createdParts.add(p.index + "/" + p.id);
     } else if (item.status() == 409) {
       // another writer took this number first: read its part, then try the next number
       t.complete = false;
@@ -324,8 +405,11 @@ final class EsWriter implements SpanWriter {
     }
   }
 
-  /** The trace's spans no stored part holds, as its next part (the first 1 MiB of them). */
-  private PartOp nextPart(TraceWrite t) throws StoreException {
+  /**
+   * The trace's spans no stored part holds, as its next part (the first 1 MiB of them), naming
+   * the write's intent.
+   */
+  private PartOp nextPart(TraceWrite t, String intent) throws StoreException {
     List<StoredSpan> rest = t.remaining();
     List<StoredSpan> spans = new ArrayList<>();
     String data = rest.size() == t.spans.size() && t.whole != null ? t.whole : null;
@@ -342,7 +426,10 @@ final class EsWriter implements SpanWriter {
     String index = t.index != null ? t.index : indices.daily(EsIndices.SPAN, first);
     String id = EsSpanDocuments.partId(t.hex, t.parts);
     Map<String, Object> doc = EsSpanDocuments.part(spans, data);
-    return new PartOp(t, index, List.copyOf(spans),
+    if (intent != null) {
+      doc.put("w", intent);
+    }
+    return new PartOp(t, index, id, List.copyOf(spans),
         BulkOperation.of(o -> o.create(c -> c.index(index).id(id).document(doc))));
   }
 
@@ -403,7 +490,7 @@ final class EsWriter implements SpanWriter {
       if (where.isEmpty()) {
         return;
       }
-      MgetResponse<Void> r = client.mget("reading trace parts", where, List.of("data"),
+      MgetResponse<Void> r = client.mget("reading trace parts", where, List.of("data", "w"),
           Void.class);
       List<MultiGetResponseItem<Void>> docs = r.docs();
       Map<TraceWrite, Boolean> missing = new IdentityHashMap<>();
@@ -422,11 +509,11 @@ final class EsWriter implements SpanWriter {
         if (!t.probed) {
           if (g.found() && t.index == null) {
             t.index = g.index();
-            t.read(EsCodec.spans(data(g), g.index() + "/" + g.id()));
+            t.read(g);
           }
         } else if (!Boolean.TRUE.equals(missing.get(t))) {
           if (g.found()) {
-            t.read(EsCodec.spans(data(g), g.index() + "/" + g.id()));
+            t.read(g);
           } else {
             missing.put(t, true); // the numbers after a missing one are not taken either
           }
@@ -477,57 +564,331 @@ final class EsWriter implements SpanWriter {
   }
 
   /**
-   * Merges the deltas (and those an earlier failed write left) into their documents. What is
-   * not written when this fails is kept for the next write: the spans it counts are stored, so
-   * writing the batch again finds them present (409) and would not count them again.
+   * Counts what this write created, under its intent: seals the intent with the parts created
+   * (a conditional write over the version this writer created), then merges the deltas into
+   * their documents. When another store took the intent over first (it found it open, as a
+   * crashed writer leaves it), that store counts the parts it listed and this writer only the
+   * others. On a failure the intent is left for the next write ({@link #recover}).
    */
-  private void applyDeltas(Map<String, EsUpserts.Delta> deltas) throws StoreException {
-    synchronized (this) {
-      if (pending != null) {
-        for (Map.Entry<String, EsUpserts.Delta> e : pending.entrySet()) {
-          EsUpserts.Delta older = e.getValue();
-          EsUpserts.Delta newer = deltas.putIfAbsent(e.getKey(), older);
-          if (newer != null) {
-            absorb(newer, older);
-          }
-        }
-        pending = null;
+  private void count(String index, String intent, long[] version, List<String> createdParts,
+      Map<String, EsUpserts.Delta> deltas) throws StoreException {
+    Map<String, Object> sealed = EsIntents.withParts(Map.of(), EsIntents.SEALED, createdParts,
+        System.currentTimeMillis());
+    BulkResponseItem item = client.bulk("sealing a write's intent", List.of(BulkOperation.of(
+        o -> o.update(u -> u.index(index).id(intent).ifSeqNo(version[0])
+            .ifPrimaryTerm(version[1]).action(x -> x.doc(sealed))))), Refresh.False).get(0);
+    if (item.status() == 409) {
+      EsUpserts.Found now = readIntent(index, intent);
+      if (now == null || !EsIntents.state(now.source()).equals(EsIntents.SEALED)
+          || !EsIntents.parts(now.source()).equals(createdParts)) {
+        countRemainder(index, intent, createdParts); // another store took it over
+        return;
       }
+      // sealed by this very request, retried after its answer was lost
+    } else if (item.status() >= 300) {
+      throw new StoreException("Elasticsearch refused to seal intent " + index + "/" + intent
+          + ": " + item.status() + " " + EsClient.describe(item.error())
+          + " (the spans are stored; the next write counts them)");
     }
+    step(Step.SEALED);
+    locate(deltas);
+    if (afterStep != null) { // a test stops the write with half of its documents updated
+      Map<String, EsUpserts.Delta> half = new LinkedHashMap<>();
+      deltas.entrySet().stream().limit((deltas.size() + 1) / 2)
+          .forEach(e -> half.put(e.getKey(), e.getValue()));
+      EsUpserts.apply(client, half, intent, summaryConflicts);
+      step(Step.HALF_APPLIED);
+    }
+    EsUpserts.apply(client, deltas, intent, summaryConflicts);
+    step(Step.APPLIED);
+    finished.add(new String[] {index, intent});
+  }
+
+  /**
+   * The parts this writer created that the store which took its intent over did not list: their
+   * own intent, sealed at once, and counted.
+   */
+  private void countRemainder(String index, String intent, List<String> createdParts)
+      throws StoreException {
+    EsUpserts.Found taken = readIntent(index, intent);
+    if (taken == null) {
+      LOG.warn("intent {} was taken over and is gone; parts of it created after that: {}", intent,
+          createdParts);
+      return;
+    }
+    Set<String> rest = new LinkedHashSet<>(createdParts);
+    rest.removeAll(EsIntents.parts(taken.source()));
+    if (rest.isEmpty()) {
+      return;
+    }
+    String id = intents.newId();
+    String restIndex = indices.daily(EsIndices.INTENT, System.currentTimeMillis() * 1000);
+    // with the write's traces and notes: a note applied before the trace had a summary did nothing
+    createIntent(restIndex, id, EsIntents.withParts(taken.source(), EsIntents.SEALED,
+        List.copyOf(rest), System.currentTimeMillis()));
+    boolean counted = false;
     try {
-      locate(deltas);
-      EsUpserts.apply(client, deltas, summaryConflicts);
-    } catch (StoreException | RuntimeException e) {
-      synchronized (this) {
-        if (pending != null) { // another write failed meanwhile
-          for (Map.Entry<String, EsUpserts.Delta> p : pending.entrySet()) {
-            EsUpserts.Delta mine = deltas.putIfAbsent(p.getKey(), p.getValue());
-            if (mine != null) {
-              absorb(mine, p.getValue());
-            }
-          }
-        }
-        pending = deltas;
-        pendingDeltas.reset();
-        pendingDeltas.add(pending.size());
-      }
-      throw e;
-    }
-    synchronized (this) {
-      pendingDeltas.reset();
-      if (pending != null) {
-        pendingDeltas.add(pending.size());
+      finish(restIndex, id, true);
+      counted = true;
+    } finally {
+      if (!counted) {
+        unfinished.put(id, restIndex);
       }
     }
   }
 
-  private static void absorb(EsUpserts.Delta newer, EsUpserts.Delta older) {
-    if (newer instanceof EsSummaries.Delta n) {
-      n.absorb((EsSummaries.Delta) older);
-    } else if (newer instanceof EsRollups.Aggregate n) {
-      n.absorb((EsRollups.Aggregate) older);
-    } else {
-      ((EsRollups.Dependency) newer).absorb((EsRollups.Dependency) older);
+  /**
+   * Creates a write's intent, with the deletes of intents counted since the last one in the same
+   * request; the intent's version, for sealing it conditionally.
+   */
+  private long[] createIntent(String index, String id, Map<String, Object> doc)
+      throws StoreException {
+    List<BulkOperation> ops = new ArrayList<>();
+    ops.add(BulkOperation.of(o -> o.create(c -> c.index(index).id(id).document(doc))));
+    List<String[]> deletes = new ArrayList<>();
+    for (String[] d; deletes.size() < bulkMaxDocuments && (d = finished.poll()) != null; ) {
+      String[] done = d;
+      deletes.add(done);
+      ops.add(BulkOperation.of(o -> o.delete(x -> x.index(done[0]).id(done[1]))));
+    }
+    List<BulkResponseItem> items = client.bulk("a write's intent", ops, Refresh.False);
+    BulkResponseItem created = items.get(0);
+    if (created.status() != 201) {
+      finished.addAll(deletes);
+      throw new StoreException("Elasticsearch refused a write's intent " + index + "/" + id + ": "
+          + created.status() + " " + EsClient.describe(created.error())
+          + " (nothing of the batch is stored)");
+    }
+    return new long[] {created.seqNo(), created.primaryTerm()};
+  }
+
+  /**
+   * Before a write: the first write of this store finishes the intents other writers left (a
+   * process killed in the middle of a write), then every write finishes those of this store's
+   * own failed writes.
+   */
+  private void recover() throws StoreException {
+    if (!recovered) {
+      synchronized (recovering) {
+        if (!recovered) {
+          for (String[] intent : leftoverIntents()) {
+            finish(intent[0], intent[1], false);
+          }
+          recovered = true;
+        }
+      }
+    }
+    for (Map.Entry<String, String> e : List.copyOf(unfinished.entrySet())) {
+      if (unfinished.remove(e.getKey(), e.getValue())) {
+        boolean ok = false;
+        try {
+          finish(e.getValue(), e.getKey(), true);
+          ok = true;
+        } finally {
+          if (!ok) {
+            unfinished.put(e.getKey(), e.getValue());
+          }
+        }
+      }
+    }
+  }
+
+  /** Every intent in Elasticsearch (after a refresh): {index, ID} each. */
+  private List<String[]> leftoverIntents() throws StoreException {
+    String pattern = indices.pattern(EsIndices.INTENT);
+    client.call("refresh", c -> c.indices().refresh(r -> r.index(pattern)
+        .ignoreUnavailable(true).allowNoIndices(true)));
+    SearchResponse<Void> r = client.call("reading intents", c -> c.search(s -> s
+        .index(pattern).ignoreUnavailable(true).allowNoIndices(true)
+        .size(MAX_LEFTOVER_INTENTS).source(x -> x.fetch(false))
+        .sort(o -> o.field(f -> f.field("_doc"))), Void.class));
+    List<String[]> out = new ArrayList<>();
+    for (Hit<Void> h : r.hits().hits()) {
+      out.add(new String[] {h.index(), h.id()});
+    }
+    return out;
+  }
+
+  /** Intents finished at a store's first write; more wait for the next store. */
+  private static final int MAX_LEFTOVER_INTENTS = 10_000;
+
+  /**
+   * Counts an intent's parts exactly once, whoever else counts them too, and removes it (or, taken
+   * over from a writer that may be alive, marks it done). An open intent's parts are the stored
+   * parts of its traces naming it; they are listed in the intent by a conditional write first, so
+   * its writer, if alive, learns which it must not count. {@code mine}: the intent is this
+   * store's, of a failed write, so nobody else is still writing under it.
+   */
+  private void finish(String index, String id, boolean mine) throws StoreException {
+    for (int attempt = 0; attempt < MAX_ROUNDS; attempt++) {
+      EsUpserts.Found f = readIntent(index, id);
+      if (f == null) {
+        return; // finished by another store
+      }
+      Map<String, Object> intent = f.source();
+      String state = EsIntents.state(intent);
+      long now = System.currentTimeMillis();
+      if (state.equals(EsIntents.DONE)) {
+        if (mine) {
+          countRemainder(index, id, partsOf(intent, id));
+        }
+        if (now - EsIntents.at(intent) > EsIntents.KEEP_DONE_MILLIS || mine) {
+          deleteIntent(index, id);
+        }
+        return;
+      }
+      List<String> parts;
+      boolean keep;
+      if (state.equals(EsIntents.OPEN)) {
+        parts = partsOf(intent, id);
+        String next = mine ? EsIntents.SEALED : EsIntents.TAKEN;
+        Map<String, Object> listed = EsIntents.withParts(intent, next, parts, now);
+        BulkResponseItem item = client.bulk("taking an intent over", List.of(BulkOperation.of(
+            o -> o.index(x -> x.index(index).id(id).ifSeqNo(f.seqNo())
+                .ifPrimaryTerm(f.primaryTerm()).document(listed)))), Refresh.False).get(0);
+        if (item.status() == 409) {
+          continue; // its writer sealed it meanwhile
+        }
+        if (item.status() >= 300) {
+          throw new StoreException("Elasticsearch refused intent " + index + "/" + id + ": "
+              + item.status() + " " + EsClient.describe(item.error()));
+        }
+        keep = !mine;
+      } else {
+        if (mine && state.equals(EsIntents.TAKEN)) {
+          countRemainder(index, id, partsOf(intent, id));
+        }
+        parts = EsIntents.parts(intent);
+        keep = state.equals(EsIntents.TAKEN) && !mine;
+      }
+      Map<String, EsUpserts.Delta> deltas = deltasOf(parts, intent);
+      locate(deltas);
+      EsUpserts.apply(client, deltas, id, summaryConflicts);
+      if (keep) {
+        Map<String, Object> done = EsIntents.withParts(intent, EsIntents.DONE, parts, now);
+        client.bulk("an intent counted", List.of(BulkOperation.of(
+            o -> o.index(x -> x.index(index).id(id).document(done)))), Refresh.False);
+      } else {
+        deleteIntent(index, id);
+      }
+      return;
+    }
+    throw new StoreException("intent " + index + "/" + id + " kept changing under other writers"
+        + " for " + MAX_ROUNDS + " rounds; the next write tries again");
+  }
+
+  private void deleteIntent(String index, String id) throws StoreException {
+    client.bulk("deleting an intent", List.of(BulkOperation.of(
+        o -> o.delete(x -> x.index(index).id(id)))), Refresh.False);
+  }
+
+  /** An intent by a realtime get, or null when there is none. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private EsUpserts.Found readIntent(String index, String id) throws StoreException {
+    MgetResponse<Map> r = client.mget("reading an intent", List.<String[]>of(
+        new String[] {index, id}), List.of(), Map.class);
+    MultiGetResponseItem<Map> item = r.docs().get(0);
+    if (item.isFailure()) {
+      if ("index_not_found_exception".equals(item.failure().error().type())) {
+        return null;
+      }
+      throw new StoreException("Elasticsearch could not read intent " + index + "/" + id + ": "
+          + EsClient.describe(item.failure().error()));
+    }
+    GetResult<Map> g = item.result();
+    return g.found() ? new EsUpserts.Found(g.index(), g.seqNo(), g.primaryTerm(),
+        (Map<String, Object>) g.source()) : null;
+  }
+
+  /** The stored parts of the intent's traces that name it, "index/id" each. */
+  private List<String> partsOf(Map<String, Object> intent, String id) throws StoreException {
+    List<TraceWrite> traces = new ArrayList<>();
+    for (EsIntents.Trace t : EsIntents.traces(intent)) {
+      TraceWrite w = new TraceWrite(t.hex());
+      w.minDay = t.fromDay();
+      w.maxDay = t.toDay();
+      w.intent = id;
+      traces.add(w);
+    }
+    readParts(traces);
+    List<String> out = new ArrayList<>();
+    for (TraceWrite t : traces) {
+      out.addAll(t.partsOfIntent);
+    }
+    return out;
+  }
+
+  /**
+   * What an intent's parts add, computed from the stored parts as their writer computed it from
+   * the spans it created, with the days of the write's traces and its notes.
+   */
+  private Map<String, EsUpserts.Delta> deltasOf(List<String> parts, Map<String, Object> intent)
+      throws StoreException {
+    Map<String, EsUpserts.Delta> deltas = new LinkedHashMap<>();
+    for (int from = 0; from < parts.size(); from += bulkMaxDocuments) {
+      List<String[]> where = new ArrayList<>();
+      for (String p : parts.subList(from, Math.min(parts.size(), from + bulkMaxDocuments))) {
+        where.add(p.split("/", 2));
+      }
+      MgetResponse<Void> r = client.mget("reading an intent's parts", where, List.of("data"),
+          Void.class);
+      for (MultiGetResponseItem<Void> item : r.docs()) {
+        if (item.isFailure() || !item.result().found()) {
+          continue; // deleted since (retention): nothing to count
+        }
+        GetResult<Void> g = item.result();
+        EsCodec.Part part = EsCodec.part(data(g), g.index() + "/" + g.id());
+        Map<Long, String> callers = new HashMap<>();
+        for (EsCodec.Call c : part.calls()) {
+          callers.put(c.child().spanId(), c.parentService());
+        }
+        String hex = EsSummaries.traceOf(g.id());
+        EsSummaries.Delta summary = summary(deltas, hex);
+        for (SpanRecord s : part.spans()) {
+          countNew(deltas, summary, new StoredSpan(s, callers.getOrDefault(s.spanId(), "")));
+        }
+      }
+    }
+    for (EsIntents.Trace t : EsIntents.traces(intent)) {
+      EsSummaries.Delta d = summary(deltas, t.hex());
+      d.near(t.fromDay() * DAY_MICROS);
+      d.near(t.toDay() * DAY_MICROS);
+    }
+    for (TraceNote n : EsIntents.notes(intent)) {
+      summary(deltas, n.traceId().hex()).note(n);
+    }
+    return deltas;
+  }
+
+  /** Intents of this store's writes not counted yet (their writes failed). */
+  int pending() {
+    return unfinished.size();
+  }
+
+  /** At close: deletes the intents counted since the last write. */
+  void close() {
+    List<String[]> deletes = new ArrayList<>();
+    for (String[] d; (d = finished.poll()) != null; ) {
+      deletes.add(d);
+    }
+    if (deletes.isEmpty()) {
+      return;
+    }
+    try {
+      List<BulkOperation> ops = new ArrayList<>();
+      for (String[] d : deletes) {
+        ops.add(BulkOperation.of(o -> o.delete(x -> x.index(d[0]).id(d[1]))));
+      }
+      client.bulk("deleting intents", ops, Refresh.False);
+    } catch (StoreException | RuntimeException e) {
+      LOG.debug("deleting counted intents at close: {}", e.toString());
+    }
+  }
+
+  private void step(Step step) {
+    Consumer<Step> test = afterStep;
+    if (test != null) {
+      test.accept(step);
     }
   }
 

@@ -14,13 +14,7 @@ import dev.cairn.store.StoredSpan;
 import dev.cairn.store.TraceNote;
 import dev.cairn.store.WriteBatch;
 import dev.cairn.ui.UiConfig;
-import dev.cairn.ui.UiServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,16 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code cairn ui} on Elasticsearch answers the Jaeger query API exactly as on the embedded store:
- * the same traces, written in the same batches into both, read through two {@link UiServer}s
- * started from their {@link UiConfig}s ({@code store.type: elasticsearch} and {@code embedded}),
- * and the JSON bodies compared byte for byte.
+ * the same traces, written in the same batches into both, read through a {@link JaegerApiPair}
+ * of query servers ({@code store.type: elasticsearch} and {@code embedded}), and the JSON bodies
+ * compared byte for byte.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class EsJaegerApiIT {
   private static final long T0 = 1_763_700_000_000_000L; // 2025-11-21T04:40:00Z
   private static final long MS = 1_000L;
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Random random = new Random(0x1A);
   private final String prefix = EsTesting.newPrefix();
@@ -86,13 +78,7 @@ class EsJaegerApiIT {
       }
     }
 
-    UiConfig onEs = UiConfig.load(null, List.of("http=127.0.0.1:0",
-        "store.type=elasticsearch", "store.elasticsearch.urls=" + EsNode.shared().url(),
-        "store.elasticsearch.indexPrefix=" + prefix, "store.elasticsearch.replicas=0",
-        "store.elasticsearch.retentionDays=1"), Map.of(), Map.of());
-    UiConfig onEmbedded = UiConfig.load(null, List.of("http=127.0.0.1:0",
-        "store.path=" + embeddedDir), Map.of(), Map.of());
-    try (UiServer es = UiServer.start(onEs); UiServer embedded = UiServer.start(onEmbedded)) {
+    try (JaegerApiPair apis = JaegerApiPair.start(prefix, embeddedDir)) {
       long endMs = (T0 + 2 * 60_000_000L) / 1000;
       List<String> paths = new ArrayList<>(List.of(
           "/api/services",
@@ -109,23 +95,18 @@ class EsJaegerApiIT {
         paths.add("/api/traces/" + t.hex());
       }
       paths.add("/api/traces/" + new TraceId(7, 7).hex()); // unknown: the same 404
-      for (String path : paths) {
-        HttpResponse<String> a = get(es, path);
-        HttpResponse<String> b = get(embedded, path);
-        assertEquals(b.statusCode(), a.statusCode(), path);
-        assertEquals(b.body(), a.body(), path);
-      }
-      String deps = get(es, paths.get(3)).body();
+      apis.assertSameAnswers(paths);
+      String deps = apis.onEs(paths.get(3)).body();
       assertTrue(deps.contains("\"parent\":\"web\",\"child\":\"cart\",\"callCount\":40"), deps);
-      String all = get(es, paths.get(5)).body();
+      String all = apis.onEs(paths.get(5)).body();
       for (TraceId t : ids) {
         assertTrue(all.contains(t.hex()), t.hex());
       }
-      String failing = get(es, paths.get(6)).body();
+      String failing = apis.onEs(paths.get(6)).body();
       assertTrue(failing.contains(ids.get(0).hex()) && !failing.contains(ids.get(1).hex()),
           failing);
-      assertEquals(404, get(es, paths.get(paths.size() - 1)).statusCode());
-      String status = get(es, "/api/cairn/status").body();
+      assertEquals(404, apis.onEs(paths.get(paths.size() - 1)).statusCode());
+      String status = apis.onEs("/api/cairn/status").body();
       assertTrue(status.contains("elasticsearch"), status);
     }
   }
@@ -148,12 +129,6 @@ class EsJaegerApiIT {
     assertEquals(Map.of("urls", "http://es1:9200", "username", "cairn", "password", "secret"),
         ok.storeSettings());
     assertEquals("********", ok.describe().get("store.elasticsearch.password"));
-  }
-
-  private static HttpResponse<String> get(UiServer ui, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + ui.address().getPort() + path)).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 
   /** web → cart → db, with tags; a failing trace's cart span answers 500. */

@@ -169,7 +169,8 @@ class EsSpanStoreFailuresIT {
       WriteResult r = store.writer().write(WriteBatch.ofSpans(spans));
 
       assertEquals(new WriteResult(95, 0, 0), r);
-      assertEquals(10 + 1, proxy.bulks.get() - before, "10 bulks of spans, 1 of summaries");
+      assertEquals(1 + 10 + 1 + 1, proxy.bulks.get() - before,
+          "the write's intent, 10 bulks of spans, the intent's seal, 1 of summaries");
     }
   }
 

@@ -6,7 +6,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import dev.cairn.core.model.SpanRecord;
+import dev.cairn.core.model.TraceId;
+import dev.cairn.store.StoredSpan;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Stores on the shared test node, each test under its own index prefix. */
@@ -30,6 +35,24 @@ final class EsTesting {
   static EsSpanStore.Builder store(URI url, String prefix) {
     return EsSpanStore.builder(List.of(url)).indexPrefix(prefix).replicas(0)
         .retryFor(Duration.ofSeconds(20));
+  }
+
+  /**
+   * A trace of a "web" root ("GET /", 50 ms) and n − 1 "cart" children ("load", 1 ms each, 1 ms
+   * apart), {@code parentService} on the children.
+   */
+  static List<StoredSpan> webTrace(Random random, TraceId t, long start, int n,
+      String parentService) {
+    SpanRecord root = SpanRecord.builder().traceId(t.high(), t.low()).spanId(random.nextLong() | 1)
+        .service("web").name("GET /").startMicros(start).durationMicros(50_000).build();
+    List<StoredSpan> out = new ArrayList<>(List.of(StoredSpan.of(root)));
+    for (int i = 1; i < n; i++) {
+      out.add(new StoredSpan(SpanRecord.builder().traceId(t.high(), t.low())
+          .spanId(random.nextLong() | 1).parentSpanId(root.spanId()).service("cart")
+          .name("load").startMicros(start + i * 1_000L).durationMicros(1_000).build(),
+          parentService));
+    }
+    return out;
   }
 
   /** Deletes the prefix's indices and templates, so the shared node does not fill up. */

@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.DependencyLink;
+import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.MinuteAggregate;
 import dev.cairn.store.StoreException;
 import dev.cairn.store.StoredSpan;
 import dev.cairn.store.Trace;
+import dev.cairn.store.TraceQuery;
+import dev.cairn.store.TraceSummary;
 import dev.cairn.store.WriteBatch;
 import dev.cairn.store.WriteResult;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Trace parts: one document per trace and write, whichever way batches are cut, large traces cut
@@ -121,6 +126,28 @@ class EsTracePartsIT {
     }
   }
 
+  @Test
+  void tracesStartingInTheSameMicrosecond_areListedAsTheEmbeddedStoreListsThem(@TempDir Path dir)
+      throws Exception {
+    List<StoredSpan> spans = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      spans.addAll(trace(newTraceId(), T0, 2, "web"));
+    }
+    write(spans);
+    try (EmbeddedSpanStore embedded = EmbeddedSpanStore.open(dir)) {
+      embedded.writer().write(WriteBatch.ofSpans(spans));
+      for (TraceQuery q : List.of(
+          TraceQuery.builder().service("web").limit(4).build(), // summaries only
+          TraceQuery.builder().service("cart").operation("load").limit(4).build())) { // parts
+        List<TraceId> expected = embedded.reader().findTraces(q).stream()
+            .map(TraceSummary::traceId).toList();
+        assertEquals(4, expected.size());
+        assertEquals(expected, store.reader().findTraces(q).stream()
+            .map(TraceSummary::traceId).toList(), "ties by trace ID ascending: " + q);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private WriteResult write(List<StoredSpan> spans) throws StoreException {
@@ -147,14 +174,6 @@ class EsTracePartsIT {
 
   /** A "web" root and n − 1 "cart" children; {@code parentService} on the children. */
   private List<StoredSpan> trace(TraceId t, long start, int n, String parentService) {
-    SpanRecord root = SpanRecord.builder().traceId(t.high(), t.low()).spanId(random.nextLong() | 1)
-        .service("web").name("GET /").startMicros(start).durationMicros(50 * MS).build();
-    List<StoredSpan> out = new ArrayList<>(List.of(StoredSpan.of(root)));
-    for (int i = 1; i < n; i++) {
-      out.add(new StoredSpan(SpanRecord.builder().traceId(t.high(), t.low())
-          .spanId(random.nextLong() | 1).parentSpanId(root.spanId()).service("cart")
-          .name("load").startMicros(start + i * MS).durationMicros(MS).build(), parentService));
-    }
-    return out;
+    return EsTesting.webTrace(random, t, start, n, parentService);
   }
 }
