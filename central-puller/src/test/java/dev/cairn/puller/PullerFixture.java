@@ -55,7 +55,17 @@ abstract class PullerFixture {
 
   /** A shipper of host {@code name} on {@code port}, its span directory under tmp/name/spans. */
   Shipper shipper(String name, int port) throws IOException {
-    Path home = Files.createDirectories(tmp.resolve(name));
+    Path yaml = shipperYaml(tmp.resolve(name), name, SECRET, port, "");
+    Shipper s = Shipper.start(ShipperConfig.load(yaml, List.of(), Map.of(), Map.of()));
+    open.add(s);
+    return s;
+  }
+
+  /**
+   * Writes {@code home/shipper.yaml} for a test shipper: spans from {@code home/spans/}, journal and
+   * replica under {@code home/journal/}, loopback on {@code port} (0: any), scanning every 50 ms.
+   */
+  static Path shipperYaml(Path home, String name, String secret, int port, String extra) throws IOException {
     Files.createDirectories(home.resolve("spans"));
     Path yaml = home.resolve("shipper.yaml");
     Files.writeString(yaml, """
@@ -69,10 +79,8 @@ abstract class PullerFixture {
         listen: 127.0.0.1:%d
         http: 127.0.0.1:0
         scanIntervalMillis: 50
-        """.formatted(name, SECRET, port), UTF_8);
-    Shipper s = Shipper.start(ShipperConfig.load(yaml, List.of(), Map.of(), Map.of()));
-    open.add(s);
-    return s;
+        """.formatted(name, secret, port) + extra, UTF_8);
+    return yaml;
   }
 
   static int freePort() throws IOException {

@@ -55,20 +55,8 @@ class ShipperClientIT {
   }
 
   private Shipper start(String extra) throws Exception {
-    spans = Files.createDirectories(tmp.resolve("spans"));
-    Path config = tmp.resolve("shipper.yaml");
-    Files.writeString(config, """
-        name: it-shipper
-        spans: spans/
-        journal:
-          primary: journal/primary
-          replica: journal/replica
-        auth:
-          secret: "%s"
-        listen: 127.0.0.1:0
-        http: 127.0.0.1:0
-        scanIntervalMillis: 50
-        """.formatted(SECRET) + extra, UTF_8);
+    spans = tmp.resolve("spans");
+    Path config = PullerFixture.shipperYaml(tmp, "it-shipper", SECRET, 0, extra);
     shipper = Shipper.start(ShipperConfig.load(config, List.of(), Map.of(), Map.of()));
     return shipper;
   }

@@ -254,21 +254,7 @@ public final class ThreeHostRun implements AutoCloseable {
 
   /** Starts a host's shipper (again), on new ports; pullers configured afterwards pull from it. */
   public void startShipper(String host) throws Exception {
-    Path home = Files.createDirectories(host(host));
-    Files.createDirectories(home.resolve("spans"));
-    Path yaml = home.resolve("shipper.yaml");
-    Files.writeString(yaml, """
-        name: %s
-        spans: spans/
-        journal:
-          primary: journal/primary
-          replica: journal/replica
-        auth:
-          secret: "%s"
-        listen: 127.0.0.1:0
-        http: 127.0.0.1:0
-        scanIntervalMillis: 50
-        """.formatted(host, SECRET), UTF_8);
+    Path yaml = PullerFixture.shipperYaml(host(host), host, SECRET, 0, "");
     List<String> command = javaCommand();
     command.addAll(List.of("-Dlog4j2.configurationFile=" + childLog4j,
         ThreeHostChild.class.getName(), "shipper", yaml.toString()));
