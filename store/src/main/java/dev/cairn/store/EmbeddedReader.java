@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.BinaryDocValues;
@@ -52,13 +51,6 @@ import org.apache.lucene.util.BytesRef;
 
 /** The embedded store's queries, each on one point-in-time searcher. */
 final class EmbeddedReader implements SpanReader {
-  private static final Comparator<SpanRecord> SPAN_ORDER = Comparator
-      .comparingLong(SpanRecord::startMicros)
-      .thenComparing(SpanRecord::spanId, Long::compareUnsigned);
-  private static final Comparator<LogRecord> LOG_ORDER = Comparator
-      .comparingLong(LogRecord::timeMicros)
-      .thenComparing(LogRecord::spanId, Long::compareUnsigned);
-
   /** Where point-in-time searchers come from: the writing store, or a read-only opening. */
   interface Searchers {
     IndexSearcher acquire() throws StoreException;
@@ -112,8 +104,6 @@ final class EmbeddedReader implements SpanReader {
       if (spans.isEmpty() && logs.isEmpty()) {
         return Optional.empty();
       }
-      spans.sort(SPAN_ORDER);
-      logs.sort(LOG_ORDER);
       BytesRef data = EmbeddedIndexer.storedData(s.getIndexReader(), summaryId(traceId));
       TraceSummary summary = data != null ? EmbeddedCodec.summary(data)
           : EmbeddedSummary.of(traceId, spans);

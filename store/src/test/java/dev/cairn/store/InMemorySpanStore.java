@@ -116,11 +116,7 @@ public final class InMemorySpanStore implements SpanStore {
         if (t == null || t.spans.isEmpty()) {
           return Optional.empty();
         }
-        List<SpanRecord> spans = new ArrayList<>(t.spans.values());
-        spans.sort(Comparator.comparingLong(SpanRecord::startMicros));
-        List<LogRecord> logs = new ArrayList<>(t.logs);
-        logs.sort(Comparator.comparingLong(LogRecord::timeMicros));
-        return Optional.of(new Trace(t.summary(traceId), spans, logs));
+        return Optional.of(new Trace(t.summary(traceId), List.copyOf(t.spans.values()), List.copyOf(t.logs)));
       }
     }
 

@@ -50,13 +50,6 @@ final class EsReader implements SpanReader {
   /** (operation, minute) entries one aggregates read returns: a week of 1 operation, or so. */
   static final int MAX_AGGREGATE_DOCUMENTS = 10_000;
 
-  private static final Comparator<SpanRecord> SPAN_ORDER = Comparator
-      .comparingLong(SpanRecord::startMicros)
-      .thenComparing(SpanRecord::spanId, Long::compareUnsigned);
-  private static final Comparator<LogRecord> LOG_ORDER = Comparator
-      .comparingLong(LogRecord::timeMicros)
-      .thenComparing(LogRecord::spanId, Long::compareUnsigned);
-
   private final EsSpanStore store;
   private final EsClient client;
   private final EsIndices indices;
@@ -93,8 +86,6 @@ final class EsReader implements SpanReader {
     if (spans.isEmpty() && logs.isEmpty()) {
       return Optional.empty();
     }
-    spans.sort(SPAN_ORDER);
-    logs.sort(LOG_ORDER);
     List<EsSummaries.Stored> stored =
         EsSummaries.find(client, indices, List.of(hex)).getOrDefault(hex, List.of());
     TraceSummary summary;
