@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -159,18 +158,7 @@ public class EmbeddedStoreMeasurement {
   private static void concurrent(Path dir, int spanCount, int batchSize) throws Exception {
     List<StoredSpan> all = dataSet(spanCount);
     try (EmbeddedSpanStore store = EmbeddedSpanStore.open(Files.createDirectories(dir))) {
-      ExecutorService pool = Executors.newFixedThreadPool(4);
-      long t0 = System.nanoTime();
-      List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < all.size(); i += batchSize) {
-        List<StoredSpan> batch = all.subList(i, Math.min(all.size(), i + batchSize));
-        done.add(pool.submit(() -> store.writer().write(WriteBatch.ofSpans(batch))));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      pool.shutdown();
+      double seconds = writeConcurrently(store.writer(), all, batchSize, 4);
       System.out.printf("write, 4 callers, batches of %,d: %,d spans in %.2f s, %,.0f spans/s%n",
           batchSize, all.size(), seconds, all.size() / seconds);
     }
@@ -295,12 +283,33 @@ public class EmbeddedStoreMeasurement {
     }
   }
 
+  /** Writes {@code all} in batches from {@code threads} threads; returns the seconds it took. */
+  public static double writeConcurrently(SpanWriter writer, List<StoredSpan> all, int batchSize,
+      int threads) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      long t0 = System.nanoTime();
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < all.size(); i += batchSize) {
+        List<StoredSpan> batch = all.subList(i, Math.min(all.size(), i + batchSize));
+        done.add(pool.submit(() -> writer.write(WriteBatch.ofSpans(batch))));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      return (System.nanoTime() - t0) / 1e9;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  private static String loadAverage() {
+  /** The machine's load average line, what the figures depend on. */
+  public static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (IOException e) {
@@ -308,7 +317,8 @@ public class EmbeddedStoreMeasurement {
     }
   }
 
-  private static void print(String what, long[] nanos) {
+  /** Prints the p50 and p99 of these durations. */
+  public static void print(String what, long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     System.out.printf("%s: p50 %.3f ms, p99 %.3f ms (%d calls)%n", what,

@@ -1,5 +1,8 @@
 package dev.cairn.store.elasticsearch;
 
+import static dev.cairn.store.EmbeddedStoreMeasurement.loadAverage;
+import static dev.cairn.store.EmbeddedStoreMeasurement.print;
+
 import dev.cairn.core.model.TraceId;
 import dev.cairn.store.EmbeddedStoreMeasurement;
 import dev.cairn.store.StoredSpan;
@@ -8,12 +11,8 @@ import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
 import dev.cairn.store.WriteBatch;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -67,7 +66,7 @@ class EsStoreMeasurement {
       double seconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf("write, 1 thread: %,d spans in batches of %,d%s: %.2f s, %,.0f spans/s"
           + " (load %s)%n", all.size(), batch, compress ? " (parts LZ4-compressed)" : "",
-          seconds, all.size() / seconds, load());
+          seconds, all.size() / seconds, loadAverage());
 
       int lookups = 500;
       long[] byId = new long[lookups];
@@ -151,20 +150,9 @@ class EsStoreMeasurement {
 
     String prefix4 = EsTesting.newPrefix();
     try (EsSpanStore store = EsTesting.store(prefix4).bulkMaxDocuments(bulk).build()) {
-      ExecutorService pool = Executors.newFixedThreadPool(4);
-      long t0 = System.nanoTime();
-      List<Future<?>> done = new ArrayList<>();
-      for (int i = 0; i < all.size(); i += batch) {
-        List<StoredSpan> part = all.subList(i, Math.min(all.size(), i + batch));
-        done.add(pool.submit(() -> store.writer().write(WriteBatch.ofSpans(part))));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      pool.shutdown();
+      double seconds = EmbeddedStoreMeasurement.writeConcurrently(store.writer(), all, batch, 4);
       System.out.printf("write, 4 threads: %,d spans in batches of %,d: %.2f s, %,.0f spans/s"
-          + " (load %s)%n", all.size(), batch, seconds, all.size() / seconds, load());
+          + " (load %s)%n", all.size(), batch, seconds, all.size() / seconds, loadAverage());
     } finally {
       EsTesting.deleteAll(prefix4);
     }
@@ -215,23 +203,5 @@ class EsStoreMeasurement {
     // the commit before the merge (and its segments' files) is released by the next flush
     EsTesting.send("POST", "/" + prefix + "-*/_flush?force=true", null);
     Thread.sleep(11_000); // store sizes are cached for index.store.stats_refresh_interval (10 s)
-  }
-
-  /** The machine's load average (1, 5, 15 min), what the figures depend on. */
-  private static String load() {
-    try {
-      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
-          .split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (java.io.IOException e) {
-      return "unknown";
-    }
-  }
-
-  private static void print(String what, long[] nanos) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    System.out.printf("%s: p50 %.3f ms, p99 %.3f ms (%d calls)%n", what,
-        sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
   }
 }
