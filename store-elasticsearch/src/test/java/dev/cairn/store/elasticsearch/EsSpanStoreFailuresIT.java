@@ -25,9 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -41,31 +40,15 @@ class EsSpanStoreFailuresIT {
   private static final long MINUTE = 60_000_000L;
 
   private final Random random = new Random(0xE5);
-  private final List<EsSpanStore> stores = new ArrayList<>();
-  private String prefix;
-
-  @BeforeEach
-  void newPrefix() {
-    prefix = EsTesting.newPrefix();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (EsSpanStore s : stores) {
-      s.close();
-    }
-    EsTesting.deleteAll(prefix);
-  }
+  @RegisterExtension final EsScope es = new EsScope();
 
   private EsSpanStore open(EsSpanStore.Builder b) throws StoreException {
-    EsSpanStore s = b.build();
-    stores.add(s);
-    return s;
+    return es.open(b);
   }
 
   @Test
   void restartDuringWrites_losesNothing_andStoresEachSpanOnce() throws Exception {
-    EsSpanStore store = open(EsTesting.store(prefix).retryFor(Duration.ofSeconds(60)));
+    EsSpanStore store = open(EsTesting.store(es.prefix()).retryFor(Duration.ofSeconds(60)));
     List<List<StoredSpan>> batches = new ArrayList<>();
     List<TraceId> traces = new ArrayList<>();
     for (int b = 0; b < 30; b++) {
@@ -125,7 +108,7 @@ class EsSpanStoreFailuresIT {
   @Test
   void overloaded429_isRetried_untilElasticsearchAccepts() throws Exception {
     try (RejectingProxy proxy = new RejectingProxy(EsNode.shared().url())) {
-      EsSpanStore store = open(EsTesting.store(proxy.url(), prefix));
+      EsSpanStore store = open(EsTesting.store(proxy.url(), es.prefix()));
       TraceId t = newTraceId();
       proxy.rejectNextBulks(3);
 
@@ -141,7 +124,7 @@ class EsSpanStoreFailuresIT {
   @Test
   void overloadedLongerThanRetryFor_failsTheWrite_andTheSameBatchLaterSucceeds() throws Exception {
     try (RejectingProxy proxy = new RejectingProxy(EsNode.shared().url())) {
-      EsSpanStore store = open(EsTesting.store(proxy.url(), prefix)
+      EsSpanStore store = open(EsTesting.store(proxy.url(), es.prefix())
           .retryFor(Duration.ofMillis(500)));
       TraceId t = newTraceId();
       WriteBatch batch = WriteBatch.ofSpans(trace(t, T0, 2));
@@ -159,7 +142,7 @@ class EsSpanStoreFailuresIT {
   @Test
   void bulkRequests_holdAtMostBulkMaxDocuments() throws Exception {
     try (RejectingProxy proxy = new RejectingProxy(EsNode.shared().url())) {
-      EsSpanStore store = open(EsTesting.store(proxy.url(), prefix).bulkMaxDocuments(10));
+      EsSpanStore store = open(EsTesting.store(proxy.url(), es.prefix()).bulkMaxDocuments(10));
       List<StoredSpan> spans = new ArrayList<>();
       for (int i = 0; i < 19; i++) {
         spans.addAll(trace(newTraceId(), T0 + i * MS, 5));
@@ -176,7 +159,7 @@ class EsSpanStoreFailuresIT {
 
   @Test
   void oddAttributeValues_neverConflict_everySpanStoredAndSearchable() throws Exception {
-    EsSpanStore store = open(EsTesting.store(prefix));
+    EsSpanStore store = open(EsTesting.store(es.prefix()));
     String huge = "x".repeat(40_000);
     Object[] values = {503L, "five hundred", true, 2.5, Double.NaN, List.of(1L, 2L),
         List.of("a", "b"), huge, "", -0.0};
@@ -198,23 +181,23 @@ class EsSpanStoreFailuresIT {
       assertEquals(1, store.reader().trace(ids.get(i)).orElseThrow().spans().size());
       if (v instanceof List<?> list) {
         for (Object e : list) {
-          assertEquals(List.of(ids.get(i)), found("odd", String.valueOf(e)), "element " + e);
+          assertEquals(List.of(ids.get(i)), found(store, "odd", String.valueOf(e)), "element " + e);
         }
       } else if (v != huge) {
-        assertEquals(List.of(ids.get(i)), found("odd", String.valueOf(v)), "value " + v);
-        assertEquals(List.of(ids.get(i)), found("odd.nested", String.valueOf(v)));
+        assertEquals(List.of(ids.get(i)), found(store, "odd", String.valueOf(v)), "value " + v);
+        assertEquals(List.of(ids.get(i)), found(store, "odd.nested", String.valueOf(v)));
       }
     }
-    assertEquals(List.of(ids.get(7)), found("odd", huge), "a value above the term limit");
-    assertEquals(List.of(ids.get(0)), found("", "503"));
-    assertEquals(List.of(ids.get(2)), found("a.b.c.d.e.f.g.h", "true"));
+    assertEquals(List.of(ids.get(7)), found(store, "odd", huge), "a value above the term limit");
+    assertEquals(List.of(ids.get(0)), found(store, "", "503"));
+    assertEquals(List.of(ids.get(2)), found(store, "a.b.c.d.e.f.g.h", "true"));
   }
 
   @Test
   void documentRefusedByElasticsearch_failsTheWriteLoudly_nothingDroppedSilently() throws Exception {
-    EsSpanStore store = open(EsTesting.store(prefix));
+    EsSpanStore store = open(EsTesting.store(es.prefix()));
     // someone created the day's span index by hand, with "tag" as a number
-    String day = new EsIndices(prefix).daily(EsIndices.SPAN, T0);
+    String day = new EsIndices(es.prefix()).daily(EsIndices.SPAN, T0);
     EsTesting.send("PUT", "/" + day, "{\"mappings\":{\"properties\":{\"tag\":{\"type\":\"long\"}}}}");
     TraceId t = newTraceId();
     SpanRecord s = span(t, 0, "web", "GET /", T0, MS).addAttribute("http.route", "/cart").build();
@@ -233,7 +216,7 @@ class EsSpanStoreFailuresIT {
 
   @Test
   void traceStartMovingToTheDayBefore_movesItsSummary() throws Exception {
-    EsSpanStore store = open(EsTesting.store(prefix));
+    EsSpanStore store = open(EsTesting.store(es.prefix()));
     long midnight = 1_763_769_600_000_000L; // 2025-11-22T00:00:00Z
     TraceId t = newTraceId();
     long rootId = random.nextLong() | 1;
@@ -249,7 +232,7 @@ class EsSpanStoreFailuresIT {
     assertEquals(1, found.size(), found.toString());
     assertEquals(midnight - 10 * MS, found.get(0).startMicros());
     assertEquals("web", found.get(0).rootService());
-    String count = EsTesting.send("GET", "/" + prefix + "-trace-*/_count", null);
+    String count = EsTesting.send("GET", "/" + es.prefix() + "-trace-*/_count", null);
     assertTrue(count.contains("\"count\":1,"), count);
   }
 
@@ -260,8 +243,8 @@ class EsSpanStoreFailuresIT {
    */
   @Test
   void concurrentWritersOfTheSameTraces_countEachSpanOnce() throws Exception {
-    EsSpanStore a = open(EsTesting.store(prefix));
-    EsSpanStore b = open(EsTesting.store(prefix));
+    EsSpanStore a = open(EsTesting.store(es.prefix()));
+    EsSpanStore b = open(EsTesting.store(es.prefix()));
     List<TraceId> ids = new ArrayList<>();
     List<StoredSpan> all = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -308,8 +291,8 @@ class EsSpanStoreFailuresIT {
   /** A store that only reads (a UI process) sees another's writes within the refresh interval. */
   @Test
   void aReadingProcess_seesWritesWithinTheRefreshInterval() throws Exception {
-    EsSpanStore writer = open(EsTesting.store(prefix));
-    EsSpanStore reader = open(EsTesting.store(prefix));
+    EsSpanStore writer = open(EsTesting.store(es.prefix()));
+    EsSpanStore reader = open(EsTesting.store(es.prefix()));
     TraceId t = newTraceId();
     writer.writer().write(WriteBatch.ofSpans(trace(t, T0, 3)));
     long deadline = System.nanoTime() + 30_000_000_000L;
@@ -321,19 +304,19 @@ class EsSpanStoreFailuresIT {
 
   @Test
   void retentionJob_deletesDailyIndicesOlderThanTheAge() throws Exception {
-    EsSpanStore store = open(EsTesting.store(prefix));
+    EsSpanStore store = open(EsTesting.store(es.prefix()));
     long now = System.currentTimeMillis() * 1000;
     TraceId old = newTraceId();
     TraceId recent = newTraceId();
     store.writer().write(WriteBatch.ofSpans(trace(old, T0, 2)));
     store.writer().write(WriteBatch.ofSpans(trace(recent, now - 60_000_000L, 2)));
-    EsIndices indices = new EsIndices(prefix);
+    EsIndices indices = new EsIndices(es.prefix());
     String oldSpans = indices.daily(EsIndices.SPAN, T0);
-    assertTrue(EsTesting.send("GET", "/_cat/indices/" + prefix + "-*?h=index", null)
+    assertTrue(EsTesting.send("GET", "/_cat/indices/" + es.prefix() + "-*?h=index", null)
         .contains(oldSpans));
 
     // a second store on the same prefix with retention: its job runs at start
-    EsSpanStore retaining = open(EsTesting.store(prefix).retention(Duration.ofDays(7)));
+    EsSpanStore retaining = open(EsTesting.store(es.prefix()).retention(Duration.ofDays(7)));
     long deadline = System.currentTimeMillis() + 60_000;
     while (retaining.stats().retentionDeletedIndices() == 0
         && System.currentTimeMillis() < deadline) {
@@ -342,7 +325,7 @@ class EsSpanStoreFailuresIT {
 
     assertEquals(4, retaining.stats().retentionDeletedIndices(), "the old day's span, trace,"
         + " aggregate and dependency indices");
-    String left = EsTesting.send("GET", "/_cat/indices/" + prefix + "-*?h=index", null);
+    String left = EsTesting.send("GET", "/_cat/indices/" + es.prefix() + "-*?h=index", null);
     assertFalse(left.contains(oldSpans), left);
     assertTrue(left.contains(indices.daily(EsIndices.SPAN, now)), left);
     assertTrue(store.reader().trace(old).isEmpty());
@@ -353,16 +336,12 @@ class EsSpanStoreFailuresIT {
   @Test
   void check_unreachable_isUnhealthy() throws Exception {
     EsSpanStore store = open(EsTesting.store(URI.create("http://127.0.0.1:" + EsNode.freePort()),
-        prefix));
+        es.prefix()));
     assertFalse(store.check().healthy());
     assertTrue(store.check().message().contains("unreachable"), store.check().message());
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private List<TraceId> found(String key, String value) throws StoreException {
-    return found(stores.get(0), key, value);
-  }
 
   private static List<TraceId> found(EsSpanStore store, String key, String value)
       throws StoreException {

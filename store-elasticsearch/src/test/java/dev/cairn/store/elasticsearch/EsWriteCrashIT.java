@@ -21,9 +21,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -42,21 +41,7 @@ class EsWriteCrashIT {
   private static final int SPANS = 5; // a web root and 4 cart calls each
 
   private final Random random = new Random(0xC4);
-  private final List<EsSpanStore> stores = new ArrayList<>();
-  private String prefix;
-
-  @BeforeEach
-  void newPrefix() {
-    prefix = EsTesting.newPrefix();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (EsSpanStore s : stores) {
-      s.close();
-    }
-    EsTesting.deleteAll(prefix);
-  }
+  @RegisterExtension final EsScope es = new EsScope();
 
   @ParameterizedTest
   @EnumSource(EsWriter.Step.class)
@@ -159,9 +144,7 @@ class EsWriteCrashIT {
   // ---------------------------------------------------------------- helpers
 
   private EsSpanStore open() throws StoreException {
-    EsSpanStore s = EsTesting.store(prefix).build();
-    stores.add(s);
-    return s;
+    return es.open(EsTesting.store(es.prefix()));
   }
 
   /** {@link #TRACES} traces, each a web root calling cart {@link #SPANS} − 1 times, all complete. */
@@ -209,8 +192,8 @@ class EsWriteCrashIT {
 
   /** The IDs of this prefix's intents in these states. */
   private List<String> intents(String... states) throws Exception {
-    EsTesting.send("POST", "/" + prefix + "-intent-*/_refresh", null);
-    String body = EsTesting.send("GET", "/" + prefix + "-intent-*/_search?size=1000", null);
+    EsTesting.send("POST", "/" + es.prefix() + "-intent-*/_refresh", null);
+    String body = EsTesting.send("GET", "/" + es.prefix() + "-intent-*/_search?size=1000", null);
     List<String> out = new ArrayList<>();
     for (String state : states) {
       int at = 0;
