@@ -182,10 +182,9 @@ final class LoadgenCommand implements Callable<Integer> {
     /** CPU nanoseconds of the application, the shipper and this JVM at the start of the run, and as last seen. */
     private final long[] cpuAtStart = new long[3];
     private final long[] cpuSeen = new long[3];
-    /** CPU nanoseconds of each thread of this JVM: first and last reading, and its name. */
+    /** CPU nanoseconds of each thread of this JVM, at the warm-up's end (0 if started later) and last read. */
     private final Map<Long, long[]> threadCpu = new HashMap<>();
     private final Map<Long, String> threadNames = new HashMap<>();
-    private boolean threadsBaselined;
     /** Application counters and spans stored when the warm-up ended; null before. */
     private long[] baseline;
     /** Wall-clock micros when the warm-up ended: samples that ended before are not measured. */
@@ -428,13 +427,12 @@ final class LoadgenCommand implements Callable<Integer> {
       for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
         long nanos = t == null ? -1 : mx.getThreadCpuTime(t.getThreadId());
         if (nanos >= 0) {
-          // a thread that started during the run had no CPU time at its start
-          long first = threadsBaselined ? 0 : nanos;
-          threadCpu.computeIfAbsent(t.getThreadId(), k -> new long[] {first, 0})[1] = nanos;
+          // the first reading is replaced by the one at the warm-up's end; a thread started
+          // after that had no CPU time at its start
+          threadCpu.computeIfAbsent(t.getThreadId(), k -> new long[2])[1] = nanos;
           threadNames.putIfAbsent(t.getThreadId(), t.getThreadName().replaceAll("\\d+", "#"));
         }
       }
-      threadsBaselined = true;
     }
 
     /** This JVM's threads by name, their microseconds of CPU per span, largest first. */
