@@ -10,7 +10,6 @@ import dev.cairn.core.model.TraceId;
 import dev.cairn.core.testing.TestFiles;
 import dev.cairn.shipper.Shipper;
 import dev.cairn.shipper.ShipperConfig;
-import dev.cairn.store.DependencyLink;
 import dev.cairn.store.SpanReader;
 import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**

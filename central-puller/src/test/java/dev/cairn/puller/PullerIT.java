@@ -4,35 +4,22 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.core.model.SpanKind;
-import dev.cairn.core.model.SpanRecord;
 import dev.cairn.core.model.TraceId;
-import dev.cairn.core.testing.TestFiles;
 import dev.cairn.shipper.Shipper;
-import dev.cairn.shipper.ShipperConfig;
 import dev.cairn.store.DependencyLink;
 import dev.cairn.store.EmbeddedSpanStore;
 import dev.cairn.store.SpanStore;
 import dev.cairn.store.SpanReader;
-import dev.cairn.store.TraceQuery;
 import dev.cairn.store.TraceSummary;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The puller end to end in one JVM: two real shippers (host A and host B) whose span files hold

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.core.model.TraceId;
 import dev.cairn.shipper.Shipper;
 import dev.cairn.store.TraceSummary;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.core.wire.EntryFrameWriter;
 import dev.cairn.core.wire.ErrorCode;
 import dev.cairn.core.wire.Wire;
-import dev.cairn.core.wire.WireMessage;
 import dev.cairn.core.wire.WireMessage.Batch;
 import dev.cairn.core.wire.WireMessage.ErrorMessage;
 import dev.cairn.core.wire.WireMessage.Fetch;
